@@ -1,0 +1,253 @@
+/*
+ * main.c: scepd start-up and the worker loop.
+ *
+ * One binary serves both modes: a FastCGI worker when started by
+ * spawn-fcgi or a web server (the FastCGI socket is standard input), a
+ * plain CGI program otherwise.  Everything a worker needs is loaded
+ * once at start (server_new()); SIGHUP, or a change of the configuration
+ * file, reloads it between two requests, and a failed reload keeps the
+ * old configuration serving.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "scep/scep.h"
+#include "src/extern.h"
+#include "src/store.h"
+#include "src/server.h"
+#include "cgi-bin/http.h"
+#include "cgi-bin/extern.h"
+
+static volatile sig_atomic_t	 reload;
+static volatile sig_atomic_t	 quit;
+static volatile sig_atomic_t	 busy;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+/* SIGTERM: leave at once when idle, else after the current request. */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	if (!busy)
+		_exit(0);
+	quit = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: scepd [-n] [-f file]\n");
+	exit(2);
+}
+
+/* The modification time of path, 0 if it cannot be read. */
+static time_t
+mtime_of(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+/* Load a server, logging why not. */
+static struct server *
+load(const char *path, const char *what)
+{
+	struct server	*s;
+	char		 err[1024];
+
+	if ((s = server_new(path, SERVER_STORE, err, sizeof(err))) == NULL)
+		log_msg(LOG_ERR, "%s: %s", what, err);
+	return s;
+}
+
+/*
+ * INTEROP.md 6.4: the configuration and keys must be readable, not
+ * writable, by the worker.  A worker running as root (which can write
+ * anything) is warned about; any other worker refuses to start.
+ */
+static int
+files_ok(const struct server *s)
+{
+	char	 err[512];
+
+	if (conf_check_files(s->conf, err, sizeof(err)))
+		return 1;
+	if (geteuid() == 0) {
+		log_msg(LOG_WARNING, "running as root: %s", err);
+		return 1;
+	}
+	log_msg(LOG_ERR, "%s", err);
+	return 0;
+}
+
+/* One request in CGI mode; the store is opened for it alone. */
+static int
+cgi(const char *path)
+{
+	struct server	*s;
+	struct http_req	 r;
+
+	log_open(NULL, "scepd");
+	/* lmdb.h caveat: retry a failed open once. */
+	if ((s = load(path, "start")) == NULL && (s = load(path, "start")) ==
+	    NULL) {
+		http_req_init(&r, NULL);
+		http_reply(&r, 503, NULL, NULL, 0);
+		return 1;
+	}
+	log_close();
+	log_open(s->conf, "scepd");
+	http_req_init(&r, NULL);
+	if (!files_ok(s))
+		http_reply(&r, 503, NULL, NULL, 0);
+	else
+		dispatch(s, &r);
+	server_free(s);
+	log_close();
+	return 0;
+}
+
+/* The FastCGI worker loop. */
+static int
+worker(const char *path)
+{
+	struct server		*s, *ns;
+	struct http_req		 r;
+	FCGX_Request		 req;
+	struct sigaction	 sa;
+	time_t			 mt, last_check = 0, now;
+	size_t			 served = 0;
+	int			 dead;
+
+	log_open(NULL, "scepd");
+	if ((s = load(path, "start")) == NULL)
+		return 1;
+	log_close();
+	log_open(s->conf, "scepd");
+	if (!files_ok(s))
+		return 1;
+	mt = mtime_of(path);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	/* Dead workers leave reader slots (STYLE.md B8). */
+	if (store_reader_check(s->store, &dead) == STORE_OK && dead > 0)
+		log_msg(LOG_NOTICE, "cleared %d stale reader slots", dead);
+	log_msg(LOG_INFO, "worker %ld ready, %zu tenants", (long)getpid(),
+	    s->ntenants);
+
+	if (FCGX_InitRequest(&req, 0, 0) != 0)
+		return 1;
+	while (!quit && FCGX_Accept_r(&req) >= 0) {
+		busy = 1;
+		http_req_init(&r, &req);
+		dispatch(s, &r);
+		FCGX_Finish_r(&req);
+		busy = 0;
+		if (++served % s->conf->reader_check_interval == 0)
+			(void)store_reader_check(s->store, NULL);
+		/* Reload on SIGHUP or a changed file, at most once a second. */
+		now = time(NULL);
+		if (!reload && now != last_check) {
+			last_check = now;
+			if (mtime_of(path) != mt)
+				reload = 1;
+		}
+		if (reload) {
+			reload = 0;
+			mt = mtime_of(path);
+			/* One environment per process: close the old first. */
+			store_close(s->store);
+			s->store = NULL;
+			if ((ns = load(path, "reload")) == NULL) {
+				char e2[512];
+
+				s->store = store_open(s->conf->database, 0,
+				    s->conf->map_size, e2, sizeof(e2));
+				if (s->store == NULL) {
+					log_msg(LOG_ERR, "reopen: %s", e2);
+					break;
+				}
+				continue;
+			}
+			server_free(s);
+			s = ns;
+			log_close();
+			log_open(s->conf, "scepd");
+			log_msg(LOG_INFO, "configuration reloaded");
+		}
+	}
+	server_free(s);
+	log_close();
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path;
+	int		 ch, check = 0;
+	char		 err[1024];
+	struct server	*s;
+
+	if ((path = getenv(CONF_PATH_ENV)) == NULL || *path == '\0')
+		path = CONF_PATH_DEFAULT;
+	while ((ch = getopt(argc, argv, "f:n")) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (check) {
+		/* -n: load and check everything, then exit. */
+		if ((s = server_new(path, 0, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "scepd: %s\n", err);
+			return 1;
+		}
+		if (!conf_check_files(s->conf, err, sizeof(err)))
+			fprintf(stderr, "scepd: warning: %s\n", err);
+		printf("%s: configuration OK, %zu tenants\n", path,
+		    s->ntenants);
+		server_free(s);
+		return 0;
+	}
+	if (FCGX_Init() != 0)
+		return 1;
+	if (FCGX_IsCGI())
+		return cgi(path);
+	return worker(path);
+}

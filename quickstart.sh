@@ -1,0 +1,155 @@
+#!/bin/sh
+# quickstart.sh: build scepd on a fresh Debian 12 machine and either run the
+# whole test suite (check) or start a demo server (demo).  Run as root; the
+# Debian packages that are missing are installed with apt-get.
+#
+#   ./quickstart.sh check   unit and corpus tests in a normal and an
+#                           ASan/UBSan build, a bounded fuzz run; ends with
+#                           "N passed, M failed" and exits non-zero on failure
+#   ./quickstart.sh demo    a SCEP server on http://127.0.0.1:8080/demo/scep
+set -eu
+
+cd "$(dirname "$0")"
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+# Packages every build needs, and what each mode adds.
+pkgs_build="autoconf automake make gcc pkg-config libssl-dev check
+	liblmdb-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev mandoc
+	openssl"
+pkgs_servers="nginx-light lighttpd spawn-fcgi"
+pkgs_check="clang-14 libfuzzer-14-dev libclang-rt-14-dev $pkgs_servers
+	scep certmonger dbus lmdb-utils"
+pkgs_demo="$pkgs_servers scep"
+
+say() {
+	printf '==> %s\n' "$*"
+}
+
+die() {
+	printf 'quickstart: %s\n' "$*" >&2
+	exit 1
+}
+
+# Install the named packages that are not installed yet.  Services that a
+# package would start on installation (nginx, lighttpd) are kept from
+# starting with a temporary policy-rc.d: tests run their own servers on
+# 127.0.0.1 only.
+install_pkgs() {
+	missing=""
+	for p in "$@"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'ok installed'; then
+			missing="$missing $p"
+		fi
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages:$missing (run as root)"
+	say "installing:$missing"
+	policy=/usr/sbin/policy-rc.d
+	own_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+	    die "apt-get install failed:$missing"
+	[ "$own_policy" -eq 1 ] && rm -f "$policy"
+	return 0
+}
+
+# autoreconf once, then a VPATH build in $1 with configure flags $2...
+build() {
+	dir=$1
+	shift
+	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi) >/dev/null 2>&1 ||
+	    die "autoreconf failed"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@") || die "configure failed in $dir"
+	make -C "$dir" -j"$jobs" >/dev/null || die "build failed in $dir"
+}
+
+# Add up what the test logs of build dir $1 say: Check's
+# "Checks: N, Failures: F, Errors: E" for a Check suite (every test case
+# counts), PASS or FAIL from the .trs file for any other test.  A suite
+# whose cases passed but whose program failed (a leak reported at exit)
+# counts one failure more.  Appends "passed failed" lines to $counts.
+tally() {
+	for trs in $(find "$1/tests" -name '*.trs' | sort); do
+		log=${trs%.trs}.log
+		sums=$(grep -E 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' \
+		    "$log" 2>/dev/null | tail -n 1 | sed -E \
+		    's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
+		if [ -n "$sums" ]; then
+			set -- $sums
+			p=$(($1 - $2 - $3))
+			f=$(($2 + $3))
+		else
+			# One result per test; a TAP script has many.
+			p=$(grep -cE '^:test-result: (PASS|XFAIL)' "$trs")
+			f=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' "$trs")
+		fi
+		res=PASS
+		grep -qE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' "$trs" && res=FAIL
+		grep -q '^:global-test-result: PASS' "$trs" || res=FAIL
+		[ "$res" != PASS ] && [ "$f" -eq 0 ] && f=1
+		echo "$p $f" >>"$counts"
+		if [ "$res" != PASS ]; then
+			echo "FAILED ($res): $log"
+			tail -n 40 "$log"
+		fi
+	done
+}
+
+run_suite() {
+	dir=$1
+	shift
+	say "building in $dir ($*)"
+	build "$dir" "$@"
+	say "running the tests in $dir"
+	make -C "$dir" -j"$jobs" check >/dev/null 2>&1 || true
+	tally "$dir"
+}
+
+cmd_check() {
+	install_pkgs $pkgs_build $pkgs_check
+	counts=$(mktemp)
+	trap 'rm -f "$counts"' EXIT
+	run_suite "$top/build-check" --enable-werror
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export ASAN_OPTIONS UBSAN_OPTIONS
+	run_suite "$top/build-asan" --enable-werror --enable-sanitizers \
+	    --enable-integration
+	say "fuzzing the parser for ${fuzz_seconds}s (ASan/UBSan)"
+	if sh "$top/tests/fuzz/run.sh" "$top/build-asan" "$fuzz_seconds"; then
+		echo "1 0" >>"$counts"
+	else
+		echo "0 1" >>"$counts"
+		echo "FAILED: fuzz run"
+	fi
+	awk '{ p += $1; f += $2 } END { printf "%d passed, %d failed\n", p, f }' \
+	    "$counts"
+	awk '{ f += $2 } END { exit f > 0 }' "$counts"
+}
+
+cmd_demo() {
+	install_pkgs $pkgs_build $pkgs_demo
+	build "$top/build" --enable-werror
+	if [ ! -f "$top/cgi-bin/main.c" ]; then
+		say "the library is built (build/scep/libscep.a) and its tests pass with ./quickstart.sh check"
+		say "not there yet: the scepd server and scepadm (issue 3); the demo needs them"
+		exit 1
+	fi
+}
+
+case "${1:-}" in
+check)	cmd_check ;;
+demo)	cmd_demo ;;
+*)	echo "usage: $0 check | demo" >&2; exit 2 ;;
+esac

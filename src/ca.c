@@ -1,0 +1,528 @@
+/*
+ * ca.c: the signer interface, certificate issuance, CRLs and CA creation.
+ * See ca.h.  RFC 5280 for certificate and CRL profiles.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "src/extern.h"
+#include "src/ca.h"
+
+/* Clock skew allowed for in notBefore (seconds). */
+#define CA_BACKDATE	300
+
+struct signer {
+	X509		*cert;
+	EVP_PKEY	*key;
+};
+
+/*
+ * A signer over cert and key; both are up-referenced.  Returns NULL if
+ * the key does not match the certificate or out of memory.
+ */
+struct signer *
+signer_new(X509 *cert, EVP_PKEY *key)
+{
+	struct signer	*s;
+
+	if (cert == NULL || key == NULL || X509_check_private_key(cert, key) != 1)
+		return NULL;
+	if ((s = OPENSSL_zalloc(sizeof(*s))) == NULL)
+		return NULL;
+	X509_up_ref(cert);
+	EVP_PKEY_up_ref(key);
+	s->cert = cert;
+	s->key = key;
+	return s;
+}
+
+/*
+ * Load a signer from PEM files.  Returns the signer (free with
+ * signer_free()) or NULL with a message naming the file in err.
+ */
+struct signer *
+signer_load(const char *certfile, const char *keyfile, char *err,
+    size_t errsz)
+{
+	BIO		*b = NULL;
+	X509		*cert = NULL;
+	EVP_PKEY	*key = NULL;
+	struct signer	*s = NULL;
+
+	if ((b = BIO_new_file(certfile, "r")) == NULL ||
+	    (cert = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errsz, "%s: cannot read a PEM certificate",
+		    certfile);
+		goto out;
+	}
+	BIO_free(b);
+	if ((b = BIO_new_file(keyfile, "r")) == NULL ||
+	    (key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errsz, "%s: cannot read a PEM private key",
+		    keyfile);
+		goto out;
+	}
+	if ((s = signer_new(cert, key)) == NULL)
+		snprintf(err, errsz, "%s: key does not match certificate %s",
+		    keyfile, certfile);
+out:
+	BIO_free(b);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+	return s;
+}
+
+/* A new signer over the same certificate and key; see ca.h. */
+struct signer *
+signer_dup(const struct signer *s)
+{
+	return signer_new(s->cert, s->key);
+}
+
+/* Free a signer (NULL-safe). */
+void
+signer_free(struct signer *s)
+{
+	if (s == NULL)
+		return;
+	X509_free(s->cert);
+	EVP_PKEY_free(s->key);
+	OPENSSL_free(s);
+}
+
+/* The signer's certificate, borrowed. */
+X509 *
+signer_get0_cert(const struct signer *s)
+{
+	return s->cert;
+}
+
+/* Whether the signer's key is RSA. */
+int
+signer_is_rsa(const struct signer *s)
+{
+	return EVP_PKEY_is_a(s->key, "RSA");
+}
+
+/* The digest to sign with: SHA-384 for a P-384 key, else SHA-256. */
+static const EVP_MD *
+signer_md(const struct signer *s)
+{
+	if (EVP_PKEY_is_a(s->key, "EC") && EVP_PKEY_get_bits(s->key) > 256)
+		return EVP_sha384();
+	return EVP_sha256();
+}
+
+/* Sign a certificate in place; 1 or 0. */
+int
+signer_sign_cert(const struct signer *s, X509 *x)
+{
+	return X509_sign(x, s->key, signer_md(s)) > 0;
+}
+
+/* Sign a CRL in place; 1 or 0. */
+int
+signer_sign_crl(const struct signer *s, X509_CRL *crl)
+{
+	return X509_CRL_sign(crl, s->key, signer_md(s)) > 0;
+}
+
+/* Open an envelope with the signer's certificate and key. */
+int
+signer_open(const struct signer *s, const struct scep_ctx *ctx,
+    struct scep_msg *msg, const struct scep_limits *lim,
+    const struct scep_policy *pol, struct scep_error *err)
+{
+	return scep_msg_open(ctx, msg, s->cert, s->key, lim, pol, err);
+}
+
+/* CertRep SUCCESS signed by this signer. */
+int
+signer_certrep_success(const struct signer *s, const struct scep_ctx *ctx,
+    const struct scep_msg *req, X509 *issued, struct scep_buf *out,
+    struct scep_error *err)
+{
+	return scep_certrep_success(ctx, req, s->cert, s->key, issued, out,
+	    err);
+}
+
+/* CertRep SUCCESS with a CRL signed by this signer. */
+int
+signer_certrep_crl(const struct signer *s, const struct scep_ctx *ctx,
+    const struct scep_msg *req, X509_CRL *crl, struct scep_buf *out,
+    struct scep_error *err)
+{
+	return scep_certrep_crl(ctx, req, s->cert, s->key, crl, out, err);
+}
+
+/* CertRep FAILURE signed by this signer. */
+int
+signer_certrep_failure(const struct signer *s, const struct scep_ctx *ctx,
+    const struct scep_msg *req, enum scep_failinfo fi, const char *text,
+    struct scep_buf *out, struct scep_error *err)
+{
+	return scep_certrep_failure(ctx, req, s->cert, s->key, fi, text, out,
+	    err);
+}
+
+/* CertRep PENDING signed by this signer. */
+int
+signer_certrep_pending(const struct signer *s, const struct scep_ctx *ctx,
+    const struct scep_msg *req, struct scep_buf *out, struct scep_error *err)
+{
+	return scep_certrep_pending(ctx, req, s->cert, s->key, out, err);
+}
+
+/* GetNextCACert body signed by this (current CA) signer. */
+int
+signer_nextcacert(const struct signer *s, const struct scep_ctx *ctx,
+    X509 *next_ra, X509 *next_ca, struct scep_buf *out, const char **ctype)
+{
+	return scep_nextcacert_body(ctx, s->cert, s->key, next_ra, next_ca,
+	    out, ctype);
+}
+
+/* A fresh random positive 127-bit serial into serial; 1 or 0. */
+int
+ca_serial_new(ASN1_INTEGER *serial)
+{
+	uint8_t	 buf[16];
+	BIGNUM	*bn = NULL;
+	int	 rc = 0;
+
+	if (RAND_bytes(buf, sizeof(buf)) != 1)
+		goto out;
+	buf[0] &= 0x7f;		/* positive */
+	buf[0] |= 0x40;		/* always 16 octets: no leading zero */
+	if ((bn = BN_bin2bn(buf, sizeof(buf), NULL)) == NULL)
+		goto out;
+	if (BN_to_ASN1_INTEGER(bn, serial) == NULL)
+		goto out;
+	rc = 1;
+out:
+	BN_free(bn);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+/* Add extension nid with config value val to x (issuer for keyids). */
+static int
+add_ext(X509 *x, X509 *issuer, int nid, const char *val)
+{
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext;
+	int		 rc;
+
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, val)) == NULL)
+		return 0;
+	rc = X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+/* Set validity [now - CA_BACKDATE, now + secs], not past limit if set. */
+static int
+set_validity(X509 *x, time_t now, time_t secs, const ASN1_TIME *limit)
+{
+	time_t	 nb = now - CA_BACKDATE;
+
+	if (X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb) == NULL)
+		return 0;
+	if (X509_time_adj_ex(X509_getm_notAfter(x), 0, (long)secs, &now) ==
+	    NULL)
+		return 0;
+	if (limit != NULL &&
+	    ASN1_TIME_compare(X509_get0_notAfter(x), limit) > 0 &&
+	    !X509_set1_notAfter(x, limit))
+		return 0;
+	return 1;
+}
+
+/*
+ * Issue a certificate under ca from the parts in *p with serial; see
+ * ca.h.  Returns the signed certificate or NULL.
+ */
+X509 *
+ca_issue(const struct signer *ca, const struct ca_issue *p,
+    const ASN1_INTEGER *serial)
+{
+	static const char *const eku[CONF_PROFILE__MAX] = {
+		"clientAuth", "serverAuth", "clientAuth,serverAuth",
+	};
+	X509		*x = NULL, *rc = NULL;
+	int		 crit;
+	char		 dp[1024];
+
+	if ((size_t)p->profile >= CONF_PROFILE__MAX)
+		goto out;
+	if ((x = X509_new()) == NULL)
+		goto out;
+	if (!X509_set_version(x, 2) ||
+	    !X509_set_serialNumber(x, (ASN1_INTEGER *)serial) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
+	    !X509_set_subject_name(x, (X509_NAME *)p->subject) ||
+	    !X509_set_pubkey(x, p->pubkey) ||
+	    !set_validity(x, p->now, p->validity,
+	    X509_get0_notAfter(ca->cert)))
+		goto out;
+	if (!add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE"))
+		goto out;
+	if (!add_ext(x, ca->cert, NID_key_usage,
+	    EVP_PKEY_is_a(p->pubkey, "RSA") ?
+	    "critical,digitalSignature,keyEncipherment" :
+	    "critical,digitalSignature"))
+		goto out;
+	if (!add_ext(x, ca->cert, NID_ext_key_usage, eku[p->profile]) ||
+	    !add_ext(x, ca->cert, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, ca->cert, NID_authority_key_identifier,
+	    "keyid:always"))
+		goto out;
+	if (p->sans != NULL && sk_GENERAL_NAME_num(p->sans) > 0) {
+		/* RFC 5280 4.2.1.6: critical when the subject is empty. */
+		crit = X509_NAME_entry_count(p->subject) == 0;
+		if (X509_add1_ext_i2d(x, NID_subject_alt_name,
+		    (void *)p->sans, crit, X509V3_ADD_DEFAULT) != 1)
+			goto out;
+	}
+	if (p->crl_url != NULL) {
+		if (snprintf(dp, sizeof(dp), "URI:%s", p->crl_url) >=
+		    (int)sizeof(dp))
+			goto out;
+		if (!add_ext(x, ca->cert, NID_crl_distribution_points, dp))
+			goto out;
+	}
+	if (!signer_sign_cert(ca, x))
+		goto out;
+	rc = x;
+	x = NULL;
+out:
+	X509_free(x);
+	return rc;
+}
+
+/*
+ * Build and sign a CRL; see ca.h.  Returns the CRL or NULL.
+ */
+X509_CRL *
+ca_crl_build(const struct signer *ca, const struct ca_revoked *rev,
+    size_t nrev, uint64_t number, time_t now, time_t next)
+{
+	X509_CRL	*crl = NULL, *rc = NULL;
+	X509_REVOKED	*r = NULL;
+	ASN1_TIME	*t = NULL;
+	ASN1_INTEGER	*num = NULL, *ser = NULL;
+	ASN1_ENUMERATED	*reason = NULL;
+	BIGNUM		*bn = NULL;
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext = NULL;
+	size_t		 i;
+
+	if ((crl = X509_CRL_new()) == NULL || (t = ASN1_TIME_new()) == NULL)
+		goto out;
+	if (!X509_CRL_set_version(crl, 1) ||
+	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)))
+		goto out;
+	if (ASN1_TIME_set(t, now) == NULL || !X509_CRL_set1_lastUpdate(crl, t))
+		goto out;
+	if (ASN1_TIME_set(t, now + next) == NULL ||
+	    !X509_CRL_set1_nextUpdate(crl, t))
+		goto out;
+	for (i = 0; i < nrev; i++) {
+		if ((r = X509_REVOKED_new()) == NULL)
+			goto out;
+		if ((bn = BN_bin2bn(rev[i].serial, (int)rev[i].serial_len,
+		    NULL)) == NULL ||
+		    (ser = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+		    !X509_REVOKED_set_serialNumber(r, ser))
+			goto out;
+		BN_free(bn);
+		bn = NULL;
+		ASN1_INTEGER_free(ser);
+		ser = NULL;
+		if (ASN1_TIME_set(t, rev[i].when) == NULL ||
+		    !X509_REVOKED_set_revocationDate(r, t))
+			goto out;
+		if (rev[i].reason >= 0) {
+			if ((reason = ASN1_ENUMERATED_new()) == NULL ||
+			    !ASN1_ENUMERATED_set(reason, rev[i].reason) ||
+			    X509_REVOKED_add1_ext_i2d(r, NID_crl_reason,
+			    reason, 0, 0) != 1)
+				goto out;
+			ASN1_ENUMERATED_free(reason);
+			reason = NULL;
+		}
+		if (!X509_CRL_add0_revoked(crl, r))
+			goto out;
+		r = NULL;
+	}
+	if ((num = ASN1_INTEGER_new()) == NULL ||
+	    !ASN1_INTEGER_set_uint64(num, number) ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
+		goto out;
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, ca->cert, NULL, NULL, crl, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3,
+	    NID_authority_key_identifier, "keyid:always")) == NULL ||
+	    !X509_CRL_add_ext(crl, ext, -1))
+		goto out;
+	if (!X509_CRL_sort(crl) || !signer_sign_crl(ca, crl))
+		goto out;
+	rc = crl;
+	crl = NULL;
+out:
+	X509_CRL_free(crl);
+	X509_REVOKED_free(r);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(num);
+	ASN1_INTEGER_free(ser);
+	ASN1_ENUMERATED_free(reason);
+	BN_free(bn);
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+/* A new key; see ca.h.  Returns the key (EVP_PKEY_free()) or NULL. */
+EVP_PKEY *
+ca_key_new(enum ca_keytype t, int bits)
+{
+	switch (t) {
+	case CA_KEY_RSA:
+		if (bits < 2048 || bits > 8192)
+			return NULL;
+		return EVP_RSA_gen((unsigned int)bits);
+	case CA_KEY_P256:
+		return EVP_EC_gen("P-256");
+	case CA_KEY_P384:
+		return EVP_EC_gen("P-384");
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * A self-signed root CA certificate; see ca.h.  Returns the certificate
+ * or NULL.
+ */
+X509 *
+ca_root_new(EVP_PKEY *key, const X509_NAME *subject, time_t now, int days,
+    int pathlen, int single_ca)
+{
+	X509		*x = NULL, *rc = NULL;
+	struct signer	 self;
+	ASN1_INTEGER	*serial = NULL;
+	char		 bc[64];
+
+	if ((x = X509_new()) == NULL || (serial = ASN1_INTEGER_new()) == NULL)
+		goto out;
+	if (!ca_serial_new(serial) || !X509_set_version(x, 2) ||
+	    !X509_set_serialNumber(x, serial) ||
+	    !X509_set_issuer_name(x, (X509_NAME *)subject) ||
+	    !X509_set_subject_name(x, (X509_NAME *)subject) ||
+	    !X509_set_pubkey(x, key) ||
+	    !set_validity(x, now, (time_t)days * 86400, NULL))
+		goto out;
+	if (pathlen >= 0)
+		snprintf(bc, sizeof(bc), "critical,CA:TRUE,pathlen:%d",
+		    pathlen);
+	else
+		snprintf(bc, sizeof(bc), "critical,CA:TRUE");
+	if (!add_ext(x, x, NID_basic_constraints, bc) ||
+	    !add_ext(x, x, NID_key_usage, single_ca ?
+	    "critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment" :
+	    "critical,keyCertSign,cRLSign") ||
+	    !add_ext(x, x, NID_subject_key_identifier, "hash"))
+		goto out;
+	self.cert = x;
+	self.key = key;
+	if (!signer_sign_cert(&self, x))
+		goto out;
+	rc = x;
+	x = NULL;
+out:
+	X509_free(x);
+	ASN1_INTEGER_free(serial);
+	return rc;
+}
+
+/*
+ * An RA certificate under ca for rakey; see ca.h.  Returns the
+ * certificate or NULL.
+ */
+X509 *
+ca_ra_new(const struct signer *ca, EVP_PKEY *rakey, const X509_NAME *subject,
+    time_t now, int days)
+{
+	X509		*x = NULL, *rc = NULL;
+	ASN1_INTEGER	*serial = NULL;
+
+	if (!EVP_PKEY_is_a(rakey, "RSA"))
+		goto out;
+	if ((x = X509_new()) == NULL || (serial = ASN1_INTEGER_new()) == NULL)
+		goto out;
+	if (!ca_serial_new(serial) || !X509_set_version(x, 2) ||
+	    !X509_set_serialNumber(x, serial) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
+	    !X509_set_subject_name(x, (X509_NAME *)subject) ||
+	    !X509_set_pubkey(x, rakey) ||
+	    !set_validity(x, now, (time_t)days * 86400,
+	    X509_get0_notAfter(ca->cert)))
+		goto out;
+	if (!add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(x, ca->cert, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment") ||
+	    !add_ext(x, ca->cert, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, ca->cert, NID_authority_key_identifier,
+	    "keyid:always"))
+		goto out;
+	if (!signer_sign_cert(ca, x))
+		goto out;
+	rc = x;
+	x = NULL;
+out:
+	X509_free(x);
+	ASN1_INTEGER_free(serial);
+	return rc;
+}
+
+/* SHA-256 of the certificate's DER; 1 or 0. */
+int
+ca_cert_fingerprint(X509 *x, uint8_t md[32])
+{
+	unsigned int	 n = 32;
+
+	return X509_digest(x, EVP_sha256(), md, &n) == 1 && n == 32;
+}
+
+/* SHA-256 of a SubjectPublicKeyInfo's DER; 1 or 0. */
+int
+ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32])
+{
+	unsigned char	*der = NULL;
+	int		 len, rc;
+
+	if ((len = i2d_X509_PUBKEY(pk, &der)) <= 0)
+		return 0;
+	rc = EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL) == 1;
+	OPENSSL_free(der);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * ca.h: private keys behind one small signer interface, certificate
+ * issuance, CRLs and CA creation.
+ *
+ * Every private-key operation of scepd goes through struct signer: sign
+ * a certificate, sign a CRL, sign a CMS message (the CertRep and
+ * GetNextCACert builders of scep/), open an envelope.  Callers never see
+ * the EVP_PKEY, so the key can later live in a separate process or a
+ * PKCS#11 token (an OpenSSL provider) without touching them.
+ */
+#ifndef SRC_CA_H
+#define SRC_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/types.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "scep/scep.h"
+#include "src/extern.h"
+
+struct signer;
+
+/*
+ * A signer over cert and key (both up-referenced: the caller keeps its
+ * own references).  The key must match the certificate.  Free with
+ * signer_free().
+ */
+struct signer	*signer_new(X509 *cert, EVP_PKEY *key);
+/*
+ * Load a signer from a PEM certificate file and a PEM private key file.
+ * On failure returns NULL and writes a message naming the file to err.
+ */
+struct signer	*signer_load(const char *certfile, const char *keyfile,
+		    char *err, size_t errsz);
+/* Another reference to the same certificate and key; NULL on failure. */
+struct signer	*signer_dup(const struct signer *);
+void		 signer_free(struct signer *);
+/* The signer's certificate; borrowed. */
+X509		*signer_get0_cert(const struct signer *);
+/* Whether the key is RSA (can decrypt SCEP envelopes). */
+int		 signer_is_rsa(const struct signer *);
+
+/* Sign a certificate or CRL in place (SHA-256; SHA-384 for P-384). */
+int		 signer_sign_cert(const struct signer *, X509 *x);
+int		 signer_sign_crl(const struct signer *, X509_CRL *crl);
+
+/* scep_msg_open() with this signer's certificate and key. */
+int		 signer_open(const struct signer *, const struct scep_ctx *ctx,
+		    struct scep_msg *msg, const struct scep_limits *lim,
+		    const struct scep_policy *pol, struct scep_error *err);
+
+/* The CertRep builders of scep.h, signed with this signer. */
+int		 signer_certrep_success(const struct signer *,
+		    const struct scep_ctx *, const struct scep_msg *req,
+		    X509 *issued, struct scep_buf *out, struct scep_error *err);
+int		 signer_certrep_crl(const struct signer *,
+		    const struct scep_ctx *, const struct scep_msg *req,
+		    X509_CRL *crl, struct scep_buf *out,
+		    struct scep_error *err);
+int		 signer_certrep_failure(const struct signer *,
+		    const struct scep_ctx *, const struct scep_msg *req,
+		    enum scep_failinfo fi, const char *text,
+		    struct scep_buf *out, struct scep_error *err);
+int		 signer_certrep_pending(const struct signer *,
+		    const struct scep_ctx *, const struct scep_msg *req,
+		    struct scep_buf *out, struct scep_error *err);
+/* GetNextCACert body signed by this (current CA) signer. */
+int		 signer_nextcacert(const struct signer *,
+		    const struct scep_ctx *, X509 *next_ra, X509 *next_ca,
+		    struct scep_buf *out, const char **ctype);
+
+/* What an issued certificate is made of. */
+struct ca_issue {
+	const X509_NAME		*subject;
+	EVP_PKEY		*pubkey;	/* the certified key */
+	const GENERAL_NAMES	*sans;		/* or NULL */
+	enum conf_profile	 profile;	/* extendedKeyUsage */
+	time_t			 now;
+	time_t			 validity;	/* seconds */
+	const char		*crl_url;	/* CRL distribution point or NULL */
+};
+
+/*
+ * Fill serial with a fresh random positive serial number of 127 bits
+ * (RFC 5280 section 4.1.2.2: at most 20 octets; CA/B: 64+ bits of
+ * entropy).  Returns 1 or 0.
+ */
+int		 ca_serial_new(ASN1_INTEGER *serial);
+
+/*
+ * Build and sign a certificate under the CA signer ca: version 3, serial,
+ * subject, validity [now - 5 min, now + validity] cut at the CA's own
+ * notAfter, basicConstraints CA:FALSE (critical), keyUsage
+ * digitalSignature and keyEncipherment (critical; digitalSignature only
+ * for an EC key), the profile's extendedKeyUsage, subject and authority
+ * key identifiers, the SANs if given (critical when the subject is
+ * empty, RFC 5280 section 4.2.1.6) and the CRL distribution point if
+ * given.  Nothing is copied from a CSR but what is passed here.
+ * Returns the certificate (free with X509_free()) or NULL.
+ */
+X509		*ca_issue(const struct signer *ca, const struct ca_issue *p,
+		    const ASN1_INTEGER *serial);
+
+/* One revoked certificate for ca_crl_build(). */
+struct ca_revoked {
+	const uint8_t	*serial;	/* big-endian magnitude */
+	size_t		 serial_len;
+	time_t		 when;
+	int		 reason;	/* CRL reason code, -1: none */
+};
+
+/*
+ * Build and sign a CRL v2 under ca: lastUpdate now, nextUpdate
+ * now + next, the CRL number, the authority key identifier, and the
+ * revoked entries.  Returns the CRL (free with X509_CRL_free()) or NULL.
+ */
+X509_CRL	*ca_crl_build(const struct signer *ca,
+		    const struct ca_revoked *rev, size_t nrev, uint64_t number,
+		    time_t now, time_t next);
+
+/* Key types for ca_key_new(). */
+enum ca_keytype {
+	CA_KEY_RSA,
+	CA_KEY_P256,
+	CA_KEY_P384,
+	CA_KEY__MAX
+};
+
+/* A new private key: RSA of bits bits, or an EC key on a named curve. */
+EVP_PKEY	*ca_key_new(enum ca_keytype t, int bits);
+
+/*
+ * A self-signed root CA certificate for key: subject, validity
+ * [now - 5 min, now + days], basicConstraints CA:TRUE with pathlen
+ * (critical; pathlen < 0: no limit), keyUsage keyCertSign and cRLSign
+ * (critical), plus digitalSignature and keyEncipherment when
+ * single_ca (a --no-ra RSA CA that also signs and decrypts SCEP
+ * messages, RFC 8894 section 2.1.2), subject key identifier.
+ * Returns the certificate or NULL.
+ */
+X509		*ca_root_new(EVP_PKEY *key, const X509_NAME *subject,
+		    time_t now, int days, int pathlen, int single_ca);
+
+/*
+ * An RA certificate for the RSA key rakey under the CA signer ca:
+ * basicConstraints CA:FALSE, keyUsage digitalSignature and
+ * keyEncipherment (critical), subject and authority key identifiers.
+ * Returns the certificate or NULL.
+ */
+X509		*ca_ra_new(const struct signer *ca, EVP_PKEY *rakey,
+		    const X509_NAME *subject, time_t now, int days);
+
+/* SHA-256 of a certificate's DER (fingerprint) and of its public key
+ * (SubjectPublicKeyInfo DER).  Return 1 or 0. */
+int		 ca_cert_fingerprint(X509 *x, uint8_t md[32]);
+int		 ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32]);
+
+#endif /* SRC_CA_H */

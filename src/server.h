@@ -1,0 +1,120 @@
+/*
+ * server.h: what a scepd worker (and scepadm) holds once per process -
+ * the configuration, the loaded tenants with their keys, the library
+ * context and the store - and the SCEP operations on top of them.
+ * Nothing here knows HTTP: outcomes are mapped to status codes in
+ * cgi-bin/.
+ */
+#ifndef SRC_SERVER_H
+#define SRC_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/types.h>
+#include <openssl/x509.h>
+
+#include "scep/scep.h"
+#include "src/extern.h"
+#include "src/store.h"
+
+struct signer;
+
+/* A tenant as a worker serves it: keys loaded, bodies pre-built. */
+struct tenant {
+	const struct conf_tenant *conf;	/* borrowed from server->conf */
+	struct signer	*ca;		/* signs certificates and CRLs */
+	struct signer	*msg;		/* signs and opens SCEP messages:
+					 * the RA, or the CA (--no-ra) */
+	int		 has_ra;
+	STACK_OF(X509)	*chain;		/* extra GetCACert certificates */
+	X509		*next_ca;	/* rollover, or NULL */
+	X509		*next_ra;
+	struct scep_buf	 cacert;	/* GetCACert body */
+	const char	*cacert_ctype;
+	struct scep_buf	 nextcacert;	/* GetNextCACert body, if next_ca */
+	const char	*nextcacert_ctype;
+	char		 caps[256];	/* GetCACaps body */
+	size_t		 capslen;
+};
+
+/* Everything loaded once per process. */
+struct server {
+	struct conf	*conf;
+	struct scep_ctx	*sctx;
+	struct store	*store;		/* NULL if not opened */
+	struct tenant	**tenants;
+	size_t		 ntenants;
+	const struct tenant *deflt;	/* default tenant or NULL */
+};
+
+/* server_new() flags. */
+#define SERVER_STORE		0x01	/* open the store */
+#define SERVER_STORE_CREATE	0x02	/* ... creating it if missing */
+
+/*
+ * Load the configuration at path, every tenant's certificates and keys,
+ * the OpenSSL providers (legacy only when a tenant allows DES) and,
+ * with SERVER_STORE, the store.  Returns the server (free with
+ * server_free()) or NULL with a message naming the file and problem
+ * in err.
+ */
+struct server	*server_new(const char *path, unsigned int flags, char *err,
+		    size_t errsz);
+void		 server_free(struct server *);
+/* The tenant called name ("" or NULL: the default tenant), or NULL. */
+const struct tenant *server_tenant(const struct server *, const char *name);
+
+/* What a PKIOperation came to, for the reply and the log line. */
+struct enroll_out {
+	enum scep_outcome	 outcome;	/* OK: reply holds a CertRep;
+						 * MALFORMED: HTTP 400;
+						 * INTERNAL: HTTP 503 */
+	struct scep_buf		 reply;		/* free with scep_buf_free() */
+	char			 txid[SCEP_TXID_MAX + 1];
+	int			 has_type;
+	enum scep_msgtype	 type;
+	int			 has_digest;
+	enum scep_digest	 digest;
+	int			 has_cipher;
+	enum scep_cipher	 cipher;
+	int			 has_status;	/* the CertRep sent */
+	enum scep_status	 status;
+	int			 has_failinfo;
+	enum scep_failinfo	 failinfo;
+	const char		*reason;	/* static, or "-" */
+};
+
+/*
+ * Answer one PKIOperation message (DER or BER) for tenant t from client
+ * address addr at time now: INTEROP.md 6.3 (transactions), 6.4 (who may
+ * do what), 6.5 (outcomes).  The caller frees out->reply.
+ */
+void		 enroll_pkiop(struct server *, const struct tenant *t,
+		    const uint8_t *buf, size_t len, const char *addr,
+		    time_t now, struct enroll_out *out);
+
+/*
+ * Issue the certificate a stored request asks for (automatic approval,
+ * or an operator's approval of a PENDING request): build and sign it
+ * outside any transaction, then store it with the request ISSUED
+ * (re-signing on a serial collision).  Returns STORE_OK with *cert
+ * (X509_free()) if cert is not NULL, or the store's failure.
+ */
+enum store_rc	 enroll_issue(struct server *, const struct tenant *t,
+		    const struct store_req *req, time_t now, X509 **cert);
+
+/*
+ * The tenant's current CRL (DER in *out, free with scep_buf_free()):
+ * the stored one, or a new one when none is stored or the stored one
+ * is within half its lifetime of nextUpdate.  Returns STORE_OK or the
+ * store's failure (STORE_ERROR when signing failed).
+ */
+enum store_rc	 crl_current(struct server *, const struct tenant *t,
+		    time_t now, struct scep_buf *out);
+/* Generate, sign and store a new CRL now (scepadm crl, revocation). */
+enum store_rc	 crl_generate(struct server *, const struct tenant *t,
+		    time_t now, struct scep_buf *out);
+
+#endif /* SRC_SERVER_H */
