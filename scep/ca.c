@@ -39,8 +39,7 @@ scep_degenerate_build(STACK_OF(X509) *certs, STACK_OF(X509_CRL) *crls,
     struct scep_buf *out)
 {
 	PKCS7		*p7 = NULL;
-	unsigned char	*der = NULL;
-	int		 i, n, rc = 0;
+	int		 i, rc = 0;
 
 	if (out == NULL)
 		goto out;
@@ -69,15 +68,10 @@ scep_degenerate_build(STACK_OF(X509) *certs, STACK_OF(X509_CRL) *crls,
 		if (!PKCS7_add_crl(p7, sk_X509_CRL_value(crls, i)))
 			goto out;
 
-	if ((n = i2d_PKCS7(p7, &der)) <= 0)
+	if (!scep_buf_i2d(out, p7, ASN1_ITEM_rptr(PKCS7)))
 		goto out;
-	scep_buf_free(out);
-	out->data = der;
-	out->len = (size_t)n;
-	der = NULL;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	PKCS7_free(p7);
 	return rc;
 }
@@ -96,20 +90,15 @@ scep_cacert_body(X509 *ra, X509 *ca, STACK_OF(X509) *chain,
     struct scep_buf *out, const char **ctype)
 {
 	STACK_OF(X509)	*bundle = NULL;
-	unsigned char	*der = NULL;
-	int		 i, n, rc = 0;
+	int		 i, rc = 0;
 
 	if (ca == NULL || out == NULL || ctype == NULL)
 		goto out;
 
 	if (ra == NULL && (chain == NULL || sk_X509_num(chain) == 0)) {
 		/* RFC 8894 section 4.2.1.1: one certificate, DER. */
-		if ((n = i2d_X509(ca, &der)) <= 0)
+		if (!scep_buf_i2d(out, ca, ASN1_ITEM_rptr(X509)))
 			goto out;
-		scep_buf_free(out);
-		out->data = der;
-		out->len = (size_t)n;
-		der = NULL;
 		*ctype = CT_CA_CERT;
 		rc = 1;
 		goto out;
@@ -130,7 +119,6 @@ scep_cacert_body(X509 *ra, X509 *ca, STACK_OF(X509) *chain,
 	*ctype = CT_CA_RA_CERT;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	sk_X509_free(bundle);
 	return rc;
 }
@@ -156,8 +144,7 @@ scep_nextcacert_body(const struct scep_ctx *ctx, X509 *ca_cert,
 	struct scep_buf		 inner = { NULL, 0 };
 	CMS_ContentInfo		*cms = NULL;
 	BIO			*content = NULL;
-	unsigned char		*der = NULL;
-	int			 n, rc = 0;
+	int			 rc = 0;
 
 	if (ctx == NULL || ca_cert == NULL || ca_key == NULL ||
 	    next_ca == NULL || out == NULL || ctype == NULL)
@@ -194,16 +181,11 @@ scep_nextcacert_body(const struct scep_ctx *ctx, X509 *ca_cert,
 	if (!CMS_final(cms, content, NULL, flags))
 		goto out;
 
-	if ((n = i2d_CMS_ContentInfo(cms, &der)) <= 0)
+	if (!scep_buf_i2d(out, cms, ASN1_ITEM_rptr(CMS_ContentInfo)))
 		goto out;
-	scep_buf_free(out);
-	out->data = der;
-	out->len = (size_t)n;
-	der = NULL;
 	*ctype = CT_NEXT_CA_CERT;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	BIO_free(content);
 	scep_buf_free(&inner);

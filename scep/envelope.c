@@ -328,8 +328,7 @@ scep_envelope_seal(const struct scep_ctx *ctx, const uint8_t *content,
 	static const uint8_t	 empty[1];
 	CMS_ContentInfo		*cms = NULL;
 	BIO			*bio = NULL;
-	uint8_t			*der = NULL, *p;
-	int			 i, n, rc = 0;
+	int			 i, rc = 0;
 
 	if ((size_t)c >= SCEP_CIPHER__MAX || ctx->cipher[c] == NULL ||
 	    recips == NULL || sk_X509_num(recips) < 1 || len > INT_MAX)
@@ -349,21 +348,10 @@ scep_envelope_seal(const struct scep_ctx *ctx, const uint8_t *content,
 		goto out;
 	if (!CMS_final(cms, bio, NULL, CMS_BINARY))
 		goto out;
-	n = i2d_CMS_ContentInfo(cms, NULL);
-	if (n <= 0)
+	if (!scep_buf_i2d(out, cms, ASN1_ITEM_rptr(CMS_ContentInfo)))
 		goto out;
-	if ((der = OPENSSL_malloc((size_t)n)) == NULL)
-		goto out;
-	p = der;
-	if (i2d_CMS_ContentInfo(cms, &p) != n)
-		goto out;
-	scep_buf_free(out);
-	out->data = der;
-	out->len = (size_t)n;
-	der = NULL;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	BIO_free(bio);
 	CMS_ContentInfo_free(cms);
 	return rc;

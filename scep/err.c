@@ -373,6 +373,24 @@ scep_buf_set(struct scep_buf *b, const uint8_t *p, size_t len)
 	return 1;
 }
 
+/*
+ * Replace b's contents with the DER encoding of obj (of ASN.1 item it),
+ * allocated by OpenSSL to the right size.  Returns 1 or 0.
+ */
+int
+scep_buf_i2d(struct scep_buf *b, const void *obj, const ASN1_ITEM *it)
+{
+	unsigned char	*der = NULL;
+	int		 n;
+
+	if ((n = ASN1_item_i2d((const ASN1_VALUE *)obj, &der, it)) <= 0)
+		return 0;
+	scep_buf_free(b);
+	b->data = der;
+	b->len = (size_t)n;
+	return 1;
+}
+
 /* Copy what a memory BIO holds into b; 1 or 0. */
 int
 scep_buf_from_bio(struct scep_buf *b, BIO *bio)

@@ -56,6 +56,9 @@ int		 scep_policy_cipher_ok(const struct scep_policy *,
 		    enum scep_msgtype t, enum scep_cipher c);
 int		 scep_policy_digest_ok(const struct scep_policy *,
 		    enum scep_msgtype t, enum scep_digest d);
+/* Replace b's contents with the DER of obj, an it; 1 or 0. */
+int		 scep_buf_i2d(struct scep_buf *b, const void *obj,
+		    const ASN1_ITEM *it);
 /* Move the contents of a memory BIO into b; 1 or 0. */
 int		 scep_buf_from_bio(struct scep_buf *b, BIO *bio);
 /* Wire value <-> enum for messageType/pkiStatus (decimal strings). */

@@ -596,7 +596,6 @@ scep_signed_build(const struct scep_ctx *ctx, const struct scep_attrs *a,
 	CMS_ContentInfo		*cms = NULL;
 	CMS_SignerInfo		*si;
 	BIO			*bio = NULL;
-	uint8_t			*der = NULL, *p;
 	char			 num[16];
 	int			 n, rc = 0;
 	const unsigned int	 flags = CMS_BINARY | CMS_NOSMIMECAP;
@@ -649,21 +648,10 @@ scep_signed_build(const struct scep_ctx *ctx, const struct scep_attrs *a,
 	if (!CMS_final(cms, bio, NULL, flags))
 		goto out;
 
-	n = i2d_CMS_ContentInfo(cms, NULL);
-	if (n <= 0)
+	if (!scep_buf_i2d(out, cms, ASN1_ITEM_rptr(CMS_ContentInfo)))
 		goto out;
-	if ((der = OPENSSL_malloc((size_t)n)) == NULL)
-		goto out;
-	p = der;
-	if (i2d_CMS_ContentInfo(cms, &p) != n)
-		goto out;
-	scep_buf_free(out);
-	out->data = der;
-	out->len = (size_t)n;
-	der = NULL;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	BIO_free(bio);
 	CMS_ContentInfo_free(cms);
 	return rc;

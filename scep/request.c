@@ -130,8 +130,7 @@ issuer_and_serial(const X509_NAME *issuer, const ASN1_INTEGER *serial,
 {
 	PKCS7_ISSUER_AND_SERIAL	*ias = NULL;
 	ASN1_INTEGER		*sn = NULL;
-	unsigned char		*der = NULL;
-	int			 n, rc = 0;
+	int			 rc = 0;
 
 	if ((ias = PKCS7_ISSUER_AND_SERIAL_new()) == NULL)
 		goto out;
@@ -142,15 +141,10 @@ issuer_and_serial(const X509_NAME *issuer, const ASN1_INTEGER *serial,
 	ASN1_INTEGER_free(ias->serial);
 	ias->serial = sn;
 	sn = NULL;
-	if ((n = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) <= 0)
+	if (!scep_buf_i2d(out, ias, ASN1_ITEM_rptr(PKCS7_ISSUER_AND_SERIAL)))
 		goto out;
-	scep_buf_free(out);
-	out->data = der;
-	out->len = (size_t)n;
-	der = NULL;
 	rc = 1;
 out:
-	OPENSSL_free(der);
 	ASN1_INTEGER_free(sn);
 	PKCS7_ISSUER_AND_SERIAL_free(ias);
 	return rc;
@@ -160,19 +154,12 @@ out:
 static int
 request_content(const struct scep_request *r, struct scep_buf *out)
 {
-	unsigned char	*der = NULL;
-	int		 n;
 
 	switch (r->type) {
 	case SCEP_MSG_PKCSREQ:
 	case SCEP_MSG_RENEWALREQ:
 		/* Section 3.3.1: the PKCS#10 request as it is. */
-		if ((n = i2d_X509_REQ(r->csr, &der)) <= 0)
-			return 0;
-		scep_buf_free(out);
-		out->data = der;
-		out->len = (size_t)n;
-		return 1;
+		return scep_buf_i2d(out, r->csr, ASN1_ITEM_rptr(X509_REQ));
 	case SCEP_MSG_CERTPOLL:
 		return issuer_and_subject(r->issuer, r->subject, out);
 	case SCEP_MSG_GETCERT:
