@@ -121,17 +121,16 @@ pkioperation(struct server *s, const struct tenant *t, struct http_req *r,
 /* The SCEP operations of RFC 8894 section 4 for tenant t. */
 static int
 scep_op(struct server *s, const struct tenant *t, struct http_req *r,
-    struct log_req *lr, struct enroll_out *eo)
+    struct log_req *lr, struct enroll_out *eo, char *op, size_t opsz)
 {
 	const char	*v;
 	size_t		 vlen;
-	char		 op[32];
 
 	if ((v = http_query_param(r->query, "operation", &vlen)) == NULL ||
-	    !http_query_decode(v, vlen, op, sizeof(op))) {
+	    !http_query_decode(v, vlen, op, opsz)) {
 		/* Many clients POST without operation= (INTEROP.md 2.5). */
 		if (strcmp(r->method, "POST") == 0)
-			snprintf(op, sizeof(op), "PKIOperation");
+			snprintf(op, opsz, "PKIOperation");
 		else {
 			lr->reason = "no operation";
 			return 400;
@@ -203,7 +202,7 @@ dispatch(struct server *s, struct http_req *r)
 	struct log_req		 lr;
 	struct enroll_out	 eo;
 	const struct tenant	*t = NULL;
-	char			 tenant[64];
+	char			 tenant[64], op[32];
 	enum http_route		 route;
 	int			 status;
 
@@ -229,7 +228,7 @@ dispatch(struct server *s, struct http_req *r)
 	if (route == ROUTE_CRL)
 		status = crl_op(s, t, r, &lr);
 	else
-		status = scep_op(s, t, r, &lr, &eo);
+		status = scep_op(s, t, r, &lr, &eo, op, sizeof(op));
 out:
 	if (!r->replied)
 		reply_status(r, status);
