@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # quickstart.sh: build scepd on a fresh Debian 12 machine and either run the
 # whole test suite (check) or start a demo server (demo).  Run as root; the
 # Debian packages that are missing are installed with apt-get.
@@ -138,14 +138,122 @@ cmd_check() {
 	awk '{ f += $2 } END { exit f > 0 }' "$counts"
 }
 
+# Whether something listens on 127.0.0.1:$1.
+listening() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The demo's nginx configuration: $1 data folder, $2 port.
+demo_nginx_conf() {
+	cat <<EOF
+daemon off;
+worker_processes 1;
+pid $1/nginx/nginx.pid;
+error_log $1/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+	access_log $1/nginx/access.log;
+	client_body_temp_path $1/nginx/body;
+	fastcgi_temp_path $1/nginx/fastcgi;
+	proxy_temp_path $1/nginx/proxy;
+	uwsgi_temp_path $1/nginx/uwsgi;
+	scgi_temp_path $1/nginx/scgi;
+	# GET enrolment needs request lines of about 4 KB.
+	large_client_header_buffers 4 64k;
+	client_max_body_size 64k;
+	server {
+		listen 127.0.0.1:$2;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param REQUEST_URI \$request_uri;
+			fastcgi_pass unix:$1/scepd.sock;
+		}
+	}
+}
+EOF
+}
+
+# The demo: nginx on 127.0.0.1:8080 in front of spawn-fcgi with two scepd
+# workers, a tenant "demo" made by scepadm (RSA-2048 CA and RA, static
+# challenge, allow_des for micromdm scepclient 2.1.0), its data under
+# demo/ (git-ignored).  Runs in the foreground until Ctrl-C or SIGTERM,
+# then stops everything it started.
 cmd_demo() {
 	install_pkgs $pkgs_build $pkgs_demo
 	build "$top/build" --enable-werror
-	if [ ! -f "$top/cgi-bin/main.c" ]; then
-		say "the library is built (build/scep/libscep.a) and its tests pass with ./quickstart.sh check"
-		say "not there yet: the scepd server and scepadm (issue 3); the demo needs them"
-		exit 1
+	d=$top/demo
+	port=${DEMO_PORT:-8080}
+	mkdir -p "$d/nginx"
+	chmod 0755 "$d"
+	if [ ! -f "$d/scepd.conf" ]; then
+		say "creating the demo tenant with scepadm"
+		printf 'database = %s/db\nlog = stderr\nmax_get_query = 64K\n' \
+		    "$d" >"$d/scepd.conf"
+		chmod 0640 "$d/scepd.conf"
+		if ! "$top/build/src/scepadm" -f "$d/scepd.conf" tenant create \
+		    demo --dir "$d/demo" --allow-des >"$d/tenant.txt"; then
+			rm -rf "$d/scepd.conf" "$d/demo"
+			die "scepadm tenant create failed"
+		fi
+		# /scep and /cgi-bin/pkiclient.exe serve the demo tenant too.
+		sed -i '1i default_tenant = demo' "$d/scepd.conf"
 	fi
+	"$top/build/cgi-bin/scepd" -n -f "$d/scepd.conf" >/dev/null 2>&1 ||
+	    die "the demo configuration does not load: $d/scepd.conf"
+	challenge=$(sed -n 's/^Challenge: //p' "$d/tenant.txt" | head -n 1)
+	listening "$port" && die "127.0.0.1:$port is in use (set DEMO_PORT)"
+
+	pids=""
+	trap demo_stop INT TERM
+	trap demo_stop EXIT
+	rm -f "$d/scepd.sock"
+	# spawn-fcgi points the workers' stderr at /dev/null: keep the log.
+	spawn-fcgi -s "$d/scepd.sock" -M 0666 -F 2 -- /usr/bin/env \
+	    SCEPD_CONF="$d/scepd.conf" /bin/sh -c 'exec "$0" 2>>"$1"' \
+	    "$top/build/cgi-bin/scepd" "$d/scepd.log" >"$d/spawn.out" 2>&1 ||
+	    die "spawn-fcgi failed: $(cat "$d/spawn.out")"
+	sed -n 's/.*PID: *\([0-9][0-9]*\).*/\1/p' "$d/spawn.out" >"$d/fcgi.pids"
+	demo_nginx_conf "$d" "$port" >"$d/nginx/nginx.conf"
+	nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" &
+	pids="$pids $!"
+	i=0
+	until listening "$port"; do
+		i=$((i + 1))
+		[ "$i" -gt 50 ] && die "nginx did not start: see $d/nginx/error.log"
+		sleep 0.1
+	done
+	cat <<EOF
+
+URL: http://127.0.0.1:$port/demo/scep
+Challenge: $challenge
+
+Enrol with micromdm scepclient (Debian package scep; it always encrypts
+with single DES, which is why the demo tenant sets allow_des):
+
+  mkdir -p /tmp/demo-client && cd /tmp/demo-client && \\
+  scepclient -server-url http://127.0.0.1:$port/demo/scep \\
+    -private-key client.key -certificate client.pem \\
+    -cn demo-device -challenge '$challenge'
+
+Operator: $top/build/src/scepadm -f $d/scepd.conf request list
+Log: $d/scepd.log, one line per request (shown below).  Ctrl-C stops.
+
+EOF
+	touch "$d/scepd.log"
+	tail -n 0 -f "$d/scepd.log" &
+	pids="$pids $!"
+	wait
+}
+
+# Stop what the demo started.
+demo_stop() {
+	trap - INT TERM EXIT
+	say "stopping the demo"
+	for p in $pids $(cat "$top/demo/fcgi.pids" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
+	rm -f "$top/demo/fcgi.pids" "$top/demo/scepd.sock"
+	exit 0
 }
 
 case "${1:-}" in

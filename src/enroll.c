@@ -631,11 +631,17 @@ do_enrol(struct op *op)
 	/* Step 3: a replayed message gets the stored outcome again. */
 	rc = store_nonce_check_put(op->s->store, &op->key,
 	    op->msg->sender_nonce, SCEP_NONCE_LEN, op->now, &seen);
-	if (rc == STORE_EXISTS) {
+	if (rc == STORE_EXISTS && !(cur == NULL &&
+	    memcmp(seen.req.keyhash, op->key.keyhash, STORE_HASH_LEN) == 0)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_REPLAY);
 		goto out;
 	}
-	if (rc != STORE_OK) {
+	/*
+	 * Seen before with this key but nothing stored for it: the first
+	 * attempt ended before any outcome was stored (the worker died, or
+	 * a 503).  The client's retry is that same attempt: go on.
+	 */
+	if (rc != STORE_OK && rc != STORE_EXISTS) {
 		out_store(op, rc);
 		goto out;
 	}
@@ -723,14 +729,12 @@ do_enrol(struct op *op)
 	}
 
 	nreq.state = STORE_REQ_ISSUED;
+	/* Answered now: the first delivery goes in store_issue()'s txn. */
+	nreq.delivered = op->now;
 	rc = enroll_issue(op->s, op->t, &nreq, op->now, &x);
-	if (rc == STORE_OK) {
-		if ((rc = store_req_set_delivered(op->s->store, &op->key,
-		    op->now)) != STORE_OK)
-			out_store(op, rc);
-		else
-			reply_success(op, x);
-	} else if (rc == STORE_EXISTS &&
+	if (rc == STORE_OK)
+		reply_success(op, x);
+	else if (rc == STORE_EXISTS &&
 	    store_req_get(op->s->store, &op->key, &ex) == STORE_OK)
 		answer_state(op, ex, 0);
 	else
@@ -759,7 +763,6 @@ enroll_issue(struct server *s, const struct tenant *t,
 	const struct conf_tenant	*ct = t->conf;
 	const unsigned char		*p;
 	X509_NAME			*subject = NULL;
-	EVP_PKEY			*pub = NULL;
 	STACK_OF(X509_EXTENSION)	*exts = NULL;
 	GENERAL_NAMES			*sans = NULL;
 	ASN1_INTEGER			*serial = NULL;
@@ -779,11 +782,6 @@ enroll_issue(struct server *s, const struct tenant *t,
 		rc = STORE_CORRUPT;
 		goto out;
 	}
-	p = req->pubkey;
-	if ((pub = d2i_PUBKEY(NULL, &p, (long)req->pubkey_len)) == NULL) {
-		rc = STORE_CORRUPT;
-		goto out;
-	}
 	if (req->exts_len > 0 && ct->allow_san) {
 		p = req->exts;
 		if ((exts = d2i_X509_EXTENSIONS(NULL, &p,
@@ -795,7 +793,12 @@ enroll_issue(struct server *s, const struct tenant *t,
 	}
 	memset(&ci, 0, sizeof(ci));
 	ci.subject = subject;
-	ci.pubkey = pub;
+	/*
+	 * The key as stored (the verified CSR's), copied into the
+	 * certificate without a decode/encode round trip (ca.h).
+	 */
+	ci.spki = req->pubkey;
+	ci.spki_len = req->pubkey_len;
 	ci.sans = sans;
 	ci.profile = ct->profile;
 	ci.now = now;
@@ -832,7 +835,6 @@ enroll_issue(struct server *s, const struct tenant *t,
 	}
 out:
 	X509_NAME_free(subject);
-	EVP_PKEY_free(pub);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	GENERAL_NAMES_free(sans);
 	ASN1_INTEGER_free(serial);

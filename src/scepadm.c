@@ -2228,6 +2228,260 @@ out:
 	return rc;
 }
 
+/* One row of cert list, copied out of the store's callback. */
+struct certrow {
+	char	 tenant[STORE_TENANT_MAX + 1];
+	char	 serial[2 * STORE_SERIAL_MAX + 1];
+	char	 subject[1024];
+	char	 not_before[32];
+	char	 not_after[32];
+	char	 issued[32];
+	char	 revoked[32];		/* "" unless revoked */
+	const char *state;		/* valid, expired, revoked */
+	const char *origin;		/* scep, admin, ra */
+};
+
+/* The rows collected by certlist_cb(). */
+struct certrows {
+	struct certrow	*v;
+	size_t		 n, cap;
+	time_t		 now;
+	int		 oom;
+};
+
+/*
+ * store_certs_expiring() callback: copy one certificate into a row.
+ * The subject comes from the stored DER; nothing else is parsed.
+ */
+static int
+certlist_cb(const struct store_cert *sc, void *arg)
+{
+	struct certrows		*l = arg;
+	struct certrow		*row;
+	X509			*x;
+	const unsigned char	*p;
+	void			*nv;
+	size_t			 ncap;
+
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 64;
+		if ((nv = reallocarray(l->v, ncap, sizeof(*l->v))) == NULL) {
+			l->oom = 1;
+			return 0;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	row = &l->v[l->n++];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->tenant, sizeof(row->tenant), "%s", sc->tenant);
+	serial_hex(sc->serial, sc->serial_len, row->serial);
+	p = sc->der;
+	if ((x = d2i_X509(NULL, &p, (long)sc->der_len)) == NULL)
+		snprintf(row->subject, sizeof(row->subject), "?");
+	else
+		(void)name_text(X509_get_subject_name(x), row->subject,
+		    sizeof(row->subject));
+	X509_free(x);
+	if (row->subject[0] == '\0')
+		snprintf(row->subject, sizeof(row->subject), "(empty)");
+	iso_time(sc->not_before, row->not_before, sizeof(row->not_before));
+	iso_time(sc->not_after, row->not_after, sizeof(row->not_after));
+	iso_time(sc->issued_at, row->issued, sizeof(row->issued));
+	if (sc->state == STORE_CERT_REVOKED) {
+		row->state = "revoked";
+		iso_time(sc->revoked_at, row->revoked, sizeof(row->revoked));
+	} else if (sc->not_after < l->now)
+		row->state = "expired";
+	else
+		row->state = "valid";
+	switch (sc->origin) {
+	case STORE_ORIGIN_SCEP:
+		row->origin = "scep";
+		break;
+	case STORE_ORIGIN_ADMIN:
+		row->origin = "admin";
+		break;
+	case STORE_ORIGIN_RA:
+		row->origin = "ra";
+		break;
+	default:
+		row->origin = "?";
+		break;
+	}
+	ERR_clear_error();
+	return 1;
+}
+
+/* Print certificate rows as a JSON array on stdout (jansson); 1 or 0. */
+static int
+print_certs_json(const struct certrows *l)
+{
+	json_t	*arr, *o;
+	size_t	 i;
+	int	 rc = 0;
+
+	if ((arr = json_array()) == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		const struct certrow	*r = &l->v[i];
+
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) != 0)
+			goto out;
+		if (json_object_set_new(o, "tenant",
+		    json_string(r->tenant)) != 0 ||
+		    json_object_set_new(o, "serial",
+		    json_string(r->serial)) != 0 ||
+		    json_object_set_new(o, "subject",
+		    json_string(r->subject)) != 0 ||
+		    json_object_set_new(o, "not_before",
+		    json_string(r->not_before)) != 0 ||
+		    json_object_set_new(o, "not_after",
+		    json_string(r->not_after)) != 0 ||
+		    json_object_set_new(o, "state",
+		    json_string(r->state)) != 0 ||
+		    json_object_set_new(o, "origin",
+		    json_string(r->origin)) != 0 ||
+		    json_object_set_new(o, "issued",
+		    json_string(r->issued)) != 0 ||
+		    (r->revoked[0] != '\0' && json_object_set_new(o,
+		    "revoked", json_string(r->revoked)) != 0))
+			goto out;
+	}
+	if (json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+		goto out;
+	putchar('\n');
+	rc = 1;
+out:
+	json_decref(arr);
+	return rc;
+}
+
+/* Print certificate rows as aligned columns (nothing when empty). */
+static void
+print_certs_text(const struct certrows *l)
+{
+	static const char *const head[] = { "TENANT", "SERIAL", "STATE",
+	    "NOT_AFTER", "ORIGIN", "SUBJECT" };
+	size_t	 w[5], i, k;
+
+	if (l->n == 0)
+		return;
+	for (k = 0; k < 5; k++)
+		w[k] = strlen(head[k]);
+	for (i = 0; i < l->n; i++) {
+		const char	*col[5] = { l->v[i].tenant, l->v[i].serial,
+		    l->v[i].state, l->v[i].not_after, l->v[i].origin };
+
+		for (k = 0; k < 5; k++)
+			if (text_width(col[k]) > w[k])
+				w[k] = text_width(col[k]);
+	}
+	for (k = 0; k < 5; k++)
+		print_col(head[k], w[k]);
+	printf("%s\n", head[5]);
+	for (i = 0; i < l->n; i++) {
+		const char	*col[5] = { l->v[i].tenant, l->v[i].serial,
+		    l->v[i].state, l->v[i].not_after, l->v[i].origin };
+
+		for (k = 0; k < 5; k++)
+			print_col(col[k], w[k]);
+		printf("%s\n", l->v[i].subject);
+	}
+}
+
+/*
+ * scepadm cert list [--tenant T] [--json]: every stored certificate of
+ * tenant T (default: of every tenant, in file order), by notAfter,
+ * including the RA certificate (origin "ra") and scepadm-issued ones.
+ */
+static int
+cmd_cert_list(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	*conf = NULL;
+	struct store	*st = NULL;
+	struct certrows	 rows;
+	const char	*tenant = NULL;
+	enum store_rc	 src;
+	size_t		 i;
+	int		 ch, json = 0, rc = EXIT_FAIL;
+
+	memset(&rows, 0, sizeof(rows));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hjt:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return help(c);
+		case 'j':
+			json = 1;
+			break;
+		case 't':
+			tenant = optarg;
+			break;
+		case ':':
+			return usage_err(c, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_err(c, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_err(c, "too many arguments");
+
+	if ((conf = load_conf(a)) == NULL)
+		goto out;
+	if (tenant != NULL && conf_tenant_find(conf, tenant) == NULL) {
+		warnx("no tenant '%s' in %s", tenant, conf->path);
+		goto out;
+	}
+	if ((st = open_store(conf)) == NULL)
+		goto out;
+	rows.now = time(NULL);
+	/* Every notAfter there is: the expiry index covers them all. */
+	for (i = 0; i < conf->ntenants; i++) {
+		if (tenant != NULL &&
+		    strcmp(conf->tenants[i]->name, tenant) != 0)
+			continue;
+		if ((src = store_certs_expiring(st, conf->tenants[i]->name,
+		    (time_t)INT64_MIN, (time_t)INT64_MAX, certlist_cb,
+		    &rows)) != STORE_OK) {
+			store_warn(st, src, "listing certificates");
+			goto out;
+		}
+		if (rows.oom) {
+			warnx("out of memory");
+			goto out;
+		}
+	}
+	if (json) {
+		if (!print_certs_json(&rows)) {
+			warnx("cannot write JSON");
+			goto out;
+		}
+	} else
+		print_certs_text(&rows);
+	if (fflush(stdout) != 0) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(rows.v);
+	store_close(st);
+	conf_free(conf);
+	return rc;
+}
+
 /*
  * scepadm crl TENANT [-o FILE] [--pem]: generate, sign and store a new
  * CRL and write it (DER, or PEM) to FILE or to stdout when that is not
@@ -2326,7 +2580,7 @@ out:
 
 /*
  * The command table.  Later commands (tenant import|list|show|check,
- * request show, cert list|show|export, challenge, mobileconfig, issue,
+ * request show, cert show|export, challenge, mobileconfig, issue,
  * ca rollover) slot in here.
  */
 static const struct cmd cmds[] = {
@@ -2385,6 +2639,10 @@ static const struct cmd cmds[] = {
 	    "                         privilegeWithdrawn or aACompromise\n"
 	    "  --tenant T             the tenant (needed only when several "
 	    "hold the serial)\n" },
+	{ "cert", "list", cmd_cert_list, "[--json] [--tenant T]",
+	    "List the stored certificates (with the RA's) by notAfter",
+	    "  --json                 print a JSON array\n"
+	    "  --tenant T             only the certificates of tenant T\n" },
 	{ "crl", NULL, cmd_crl, "TENANT [-o FILE] [--pem]",
 	    "Generate, sign and store a new CRL and write it out",
 	    "  -o, --output FILE      write it to FILE (atomically); default "

@@ -2020,7 +2020,12 @@ store_issue(struct store *st, const struct store_req *req,
 		goto out;
 	upd.state = STORE_REQ_ISSUED;
 	upd.updated = now;
-	upd.delivered = 0;
+	/*
+	 * An approval is delivered later (CertPoll); an automatic one may
+	 * be answered at once: the caller's delivered saves the write
+	 * transaction of store_req_set_delivered().
+	 */
+	upd.delivered = was_pending ? 0 : req->delivered;
 	upd.reason[0] = '\0';
 	memcpy(upd.serial, cp.serial, cp.serial_len);
 	upd.serial_len = cp.serial_len;

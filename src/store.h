@@ -346,12 +346,14 @@ void		 store_req_free(struct store_req *req);
  * answering req) with all its indexes and mark the request ISSUED with
  * the certificate's serial.  The request may be stored PENDING with the
  * same csr_hash (an approval) or not stored yet (automatic approval: it
- * is inserted ISSUED from req).  Returns STORE_OK; STORE_EXISTS (with
- * *existing if not NULL) when the request is stored ISSUED or REJECTED
- * or with another CSR; STORE_SERIAL_TAKEN when the serial (or the DER)
- * is already stored: re-sign with a new serial and call again;
- * STORE_INVAL when der does not parse.  Nothing is written unless
- * STORE_OK.
+ * is inserted ISSUED from req, with req->delivered as its first
+ * delivery: now when the caller answers with the certificate at once,
+ * else 0; an approved PENDING request gets 0).  Returns STORE_OK;
+ * STORE_EXISTS (with *existing if not NULL) when the request is stored
+ * ISSUED or REJECTED or with another CSR; STORE_SERIAL_TAKEN when the
+ * serial (or the DER) is already stored: re-sign with a new serial and
+ * call again; STORE_INVAL when der does not parse.  Nothing is written
+ * unless STORE_OK.
  */
 enum store_rc	 store_issue(struct store *st, const struct store_req *req,
 		    const uint8_t *der, size_t der_len, time_t now,

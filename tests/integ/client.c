@@ -255,24 +255,56 @@ sc_easy_done(CURL *easy, struct sc_http *sink)
 		snprintf(sink->ctype, sizeof(sink->ctype), "%s", ct);
 }
 
-/* Run the prepared exchange on the client's own handle. */
+/* Sleep ms milliseconds. */
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/*
+ * Run the prepared exchange on the client's own handle.  A transport
+ * failure or an HTTP 5xx (RFC 9110 section 15.6: the server's trouble,
+ * e.g. a 502 from nginx while no FastCGI worker listens, or scepd's 503)
+ * is tried again up to cl->retries times with the handle unchanged, so
+ * the server gets the identical request bytes each time.
+ */
 static int
 perform(struct sc_client *cl, const char *op, struct sc_http *res)
 {
 	CURLcode	 c;
+	int		 attempt;
 
-	cl->http_status = 0;
-	if ((c = curl_easy_perform(cl->curl)) != CURLE_OK) {
-		seterr(cl, "%s: %s%s", op, curl_easy_strerror(c),
-		    res->overflow ? " (body too large)" : "");
-		return 0;
+	for (attempt = 0;; attempt++) {
+		cl->http_status = 0;
+		/* Each attempt starts with an empty body. */
+		scep_buf_free(&res->body);
+		res->cap = 0;
+		res->overflow = 0;
+		if ((c = curl_easy_perform(cl->curl)) != CURLE_OK) {
+			seterr(cl, "%s: %s%s", op, curl_easy_strerror(c),
+			    res->overflow ? " (body too large)" : "");
+			if (res->overflow || attempt >= cl->retries)
+				return 0;
+		} else {
+			sc_easy_done(cl->curl, res);
+			cl->http_status = res->status;
+			logv(cl, "%s: HTTP %ld, %s, %zu bytes", op,
+			    res->status, res->ctype[0] == '\0' ?
+			    "no Content-Type" : res->ctype, res->body.len);
+			if (res->status < 500 || res->status > 599 ||
+			    attempt >= cl->retries)
+				return 1;
+		}
+		logv(cl, "%s: retry %d of %d in %ld ms", op, attempt + 1,
+		    cl->retries, cl->retry_ms);
+		sleep_ms(cl->retry_ms);
 	}
-	sc_easy_done(cl->curl, res);
-	cl->http_status = res->status;
-	logv(cl, "%s: HTTP %ld, %s, %zu bytes", op, res->status,
-	    res->ctype[0] == '\0' ? "no Content-Type" : res->ctype,
-	    res->body.len);
-	return 1;
 }
 
 /* GET url?operation=op[&message=msg]; see client.h. */
@@ -338,6 +370,7 @@ sc_client_new(const char *url, long timeout_ms, int verbose)
 		goto out;
 	cl->timeout_ms = timeout_ms;
 	cl->verbose = verbose;
+	cl->retry_ms = 300;
 	if ((cl->url = strdup(url)) == NULL)
 		goto out;
 	if ((cl->curl = curl_easy_init()) == NULL)
@@ -1057,18 +1090,6 @@ out:
 	scep_buf_free(&b64);
 	sc_http_free(&h);
 	return rc;
-}
-
-/* Sleep ms milliseconds. */
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
 }
 
 /* Enrol, polling while PENDING; see client.h. */

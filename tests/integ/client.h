@@ -2,7 +2,8 @@
  * client.h: a small SCEP client (RFC 8894) over libcurl and the client
  * role of scep/, shared by the integration test tool (sceptest) and the
  * load generator (scepbench).  It is test code: it checks every reply
- * strictly and says why it refused one, but it never retries.
+ * strictly and says why it refused one.  It retries only when asked
+ * (cl->retries), re-sending the identical bytes.
  *
  * Conventions as in scep/scep.h: 1 = success, 0 = failure; on failure
  * cl->err holds a static-or-formatted reason and cl->http_status the
@@ -51,6 +52,10 @@ struct sc_client {
 	STACK_OF(X509)		*cacerts;	/* GetCACert, in order */
 	X509			*ra;	/* borrowed: recipient, reply signer */
 	X509			*ca;	/* borrowed: the issuing CA */
+	/* Transport failure or HTTP 5xx: send the identical request
+	 * again up to retries times, retry_ms apart (as real clients). */
+	int			 retries;
+	long			 retry_ms;
 	long			 http_status;	/* of the last exchange */
 	char			 err[256];	/* why the last call failed */
 };

@@ -22,6 +22,8 @@ LIGHTTPD=${LIGHTTPD:-/usr/sbin/lighttpd}
 SPAWNFCGI=${SPAWNFCGI:-/usr/bin/spawn-fcgi}
 
 T=$(mktemp -d /tmp/scepd-integ.XXXXXX)
+# Unprivileged workers (and nginx's) must reach the socket and database.
+chmod 0755 "$T"
 CONF=$T/scepd.conf
 PIDS=""
 ntest=0
@@ -126,6 +128,7 @@ wait_port() {
 
 # make_conf: a configuration with global settings only.
 make_conf() {
+	export SCEPD_CONF="$CONF"
 	cat >"$CONF" <<EOF
 database = $T/db
 log = stderr
@@ -185,10 +188,14 @@ EOF
 start_nginx_fcgi() {
 	port=$(free_port 1)
 	sock=$T/scepd.sock
-	# The socket must be reachable by nginx's unprivileged workers.
-	chmod 0755 "$T"
-	"$SPAWNFCGI" -s "$sock" -M 0666 -F 2 -- \
-	    /usr/bin/env SCEPD_CONF="$CONF" ${SCEPD_WRAPPER:-} "$SCEPD" \
+	# spawn-fcgi points a worker's stderr at /dev/null: keep the log
+	# lines ("log = stderr") in $T/scepd.log instead.
+	# SPAWN_USER/SPAWN_GROUP: run the workers unprivileged.
+	touch "$T/scepd.log"
+	chmod 0666 "$T/scepd.log"
+	"$SPAWNFCGI" -s "$sock" -M 0666 -F 2 \
+	    ${SPAWN_USER:+-u "$SPAWN_USER"} ${SPAWN_GROUP:+-g "$SPAWN_GROUP"} \
+	    -- /bin/sh -c 'exec "$0" 2>>"$1"' "$SCEPD" "$T/scepd.log" \
 	    >"$T/spawn.out" 2>&1 || return 1
 	sed -n 's/.*PID: *\([0-9][0-9]*\).*/\1/p' "$T/spawn.out" \
 	    >"$T/fcgi.pids"

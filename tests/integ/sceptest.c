@@ -2,11 +2,17 @@
  * sceptest: a command-line SCEP client over client.c for shell-driven
  * integration tests.
  *
- *	sceptest [-v] [-T ms] -u URL command [options]
+ *	sceptest [-Lv] [-T ms] [--retry N] -u URL command [options]
  *
  * -L accepts a CertRep whose senderNonce echoes ours (micromdm).
+ * --retry N sends the identical request again, up to N times, after a
+ * transport failure or an HTTP 5xx (as real clients retry).
  * Commands: getcaps, getca, getnextca, enroll, poll, getcert, getcrl,
  * raw.  One result line goes to stdout, details to stderr with -v.
+ * enroll --save FILE writes the exact pkiMessage sent (DER), and with
+ * --build-only nothing is sent ("BUILT txid=..."); raw -f FILE sends
+ * such a file again, and with -k/-O/-K checks the CertRep as enroll
+ * does and prints enroll's SUCCESS/PENDING/FAILURE line.
  * Exit status: 0 SUCCESS (or the command worked), 2 PENDING, 3 FAILURE,
  * 4 HTTP error (status other than 200), 1 any other error.
  */
@@ -62,13 +68,16 @@ struct opts {
 	const char	*signer_out;	/* -W */
 	const char	*dir;		/* -o */
 	const char	*file;		/* -f */
+	const char	*save;		/* --save: the request DER */
+	int		 build_only;	/* --build-only */
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: sceptest [-Lv] [-T timeout_ms] -u URL command [options]\n"
+	    "usage: sceptest [-Lv] [-T timeout_ms] [--retry N] -u URL "
+	    "command [options]\n"
 	    "  getcaps\n"
 	    "  getca [-o DIR]\n"
 	    "  getnextca [-o DIR]\n"
@@ -76,10 +85,11 @@ usage(void)
 	    "         [-S DIGEST] [-g] [-t TXID] [-O OLDCERT -K OLDKEY [-r]]\n"
 	    "         [-n | -p POLLS -i MS] [--san DNS]... [-w CERT] "
 	    "[-W SIGNER]\n"
+	    "         [--save FILE] [--build-only]\n"
 	    "  poll -k KEY -s SUBJECT [-t TXID] [-O CERT -K KEY] [-p POLLS]\n"
 	    "  getcert -O CERT -K KEY -s SERIAL(hex) [-w OUT]\n"
 	    "  getcrl -O CERT -K KEY [-s SERIAL(hex)] [-w OUT]\n"
-	    "  raw -f FILE [-g]\n"
+	    "  raw -f FILE [-g] [-k KEY] [-O CERT -K KEY]\n"
 	    "  CIPHER: aes128 aes192 aes256 3des des; "
 	    "DIGEST: md5 sha1 sha224 sha256 sha384 sha512\n");
 	exit(EX_ERROR);
@@ -276,6 +286,21 @@ load_old(const struct opts *o, X509 **cert, EVP_PKEY **key)
 	return 1;
 }
 
+/* Write len bytes of p to path (created 0644 or truncated); 1 or 0. */
+static int
+write_file(const char *path, const uint8_t *p, size_t len)
+{
+	FILE	*f;
+	int	 rc;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return 0;
+	rc = fwrite(p, 1, len, f) == len;
+	if (fclose(f) != 0)
+		rc = 0;
+	return rc;
+}
+
 /* enroll and poll (poll: CertPoll only). */
 static int
 cmd_enroll(struct sc_client *cl, const struct opts *o, int poll_only)
@@ -335,6 +360,16 @@ cmd_enroll(struct sc_client *cl, const struct opts *o, int poll_only)
 	snprintf(txid, sizeof(txid), "%s", t.txid);
 	if (o->signer_out != NULL && !sc_cert_write(o->signer_out, t.signer)) {
 		printf("ERROR cannot write %s\n", o->signer_out);
+		goto out;
+	}
+	/* The exact bytes sent, for replays (INTEROP.md 6.3 step 2). */
+	if (o->save != NULL && !write_file(o->save, t.der.data, t.der.len)) {
+		printf("ERROR cannot write %s\n", o->save);
+		goto out;
+	}
+	if (o->build_only) {
+		printf("BUILT txid=%s\n", txid);
+		ex = EX_SUCCESS;
 		goto out;
 	}
 	if (!sc_transact(cl, &t, o->use_get, &r)) {
@@ -448,26 +483,119 @@ read_file(const char *path, size_t *len)
 }
 
 /*
+ * The transaction a saved request (enroll --save) stands for, so that
+ * the answer to a replay can be checked as enroll checks its own: the
+ * request is parsed (its signature verified) for its type,
+ * transactionID, senderNonce and signer certificate.  The reply is
+ * opened with oldcert/oldkey when given (a renewal), else with the
+ * request's own signer certificate and key; the issued certificate
+ * must be for key (else oldkey).  Returns 1 with *t filled, or 0.
+ */
+static int
+raw_txn(struct sc_client *cl, const uint8_t *body, size_t len,
+    X509 *oldcert, EVP_PKEY *oldkey, EVP_PKEY *key, struct sc_txn *t)
+{
+	struct scep_msg		*req = NULL;
+	struct scep_error	 err;
+	X509			*signer;
+	EVP_PKEY		*skey, *ckey;
+	int			 rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	memset(&err, 0, sizeof(err));
+	if (!scep_msg_parse(cl->ctx, body, len, &cl->lim, &cl->pol, &req,
+	    &err)) {
+		printf("ERROR -f FILE does not parse: %s\n",
+		    err.reason == NULL ? "?" : err.reason);
+		goto out;
+	}
+	if (!req->has_type || (req->type != SCEP_MSG_PKCSREQ &&
+	    req->type != SCEP_MSG_RENEWALREQ &&
+	    req->type != SCEP_MSG_CERTPOLL)) {
+		printf("ERROR -f FILE is not a PKCSReq, RenewalReq or "
+		    "CertPoll\n");
+		goto out;
+	}
+	if (req->txid_len == 0 || req->txid_len > SCEP_TXID_MAX) {
+		printf("ERROR -f FILE: bad transactionID\n");
+		goto out;
+	}
+	signer = oldcert != NULL ? oldcert : req->signer;
+	skey = oldkey != NULL ? oldkey : key;
+	ckey = key != NULL ? key : oldkey;
+	if (signer == NULL || skey == NULL || ckey == NULL) {
+		printf("ERROR -k KEY or -O CERT -K KEY are required\n");
+		goto out;
+	}
+	t->type = req->type;
+	memcpy(t->txid, req->txid, req->txid_len);
+	t->txid[req->txid_len] = '\0';
+	memcpy(t->nonce, req->sender_nonce, SCEP_NONCE_LEN);
+	if (!X509_up_ref(signer))
+		goto out;
+	t->signer = signer;
+	if (!EVP_PKEY_up_ref(skey))
+		goto out;
+	t->signer_key = skey;
+	if (!EVP_PKEY_up_ref(ckey))
+		goto out;
+	t->certkey = ckey;
+	rc = 1;
+out:
+	if (!rc)
+		sc_txn_free(t);
+	scep_msg_free(req);
+	return rc;
+}
+
+/*
  * raw: send a file as the PKIOperation (POST, or GET with -g) and print
- * "HTTP <status>", followed, when the answer is a pkiMessage whose
- * signature verifies, by its pkiStatus and failInfo.  Exit 0 whenever
- * the server answered.
+ * "HTTP <status>".  Without keys, when the answer is a pkiMessage whose
+ * signature verifies, its pkiStatus and failInfo follow on that line.
+ * With -k KEY and/or -O CERT -K KEY (the keys of a request saved by
+ * enroll --save), a CertRep is checked as enroll checks its own and
+ * enroll's SUCCESS/PENDING/FAILURE line follows on a line of its own
+ * (-w writes the certificate).  Exit 0 whenever the server answered
+ * (and, with keys, its CertRep passed the checks).
  */
 static int
 cmd_raw(struct sc_client *cl, const struct opts *o)
 {
 	struct sc_http		 h;
+	struct sc_txn		 t;
+	struct sc_reply		 r;
 	struct scep_buf		 b64 = { NULL, 0 };
 	struct scep_msg		*msg = NULL;
 	struct scep_error	 err;
+	X509			*oldcert = NULL;
+	EVP_PKEY		*key = NULL, *oldkey = NULL;
 	uint8_t			*body = NULL;
 	size_t			 len;
-	int			 ok, ex = EX_ERROR;
+	int			 ok, check, ex = EX_ERROR;
 
 	memset(&h, 0, sizeof(h));
+	memset(&t, 0, sizeof(t));
+	memset(&r, 0, sizeof(r));
+	check = o->keyfile != NULL || o->oldcert != NULL || o->oldkey != NULL;
 	if (o->file == NULL || (body = read_file(o->file, &len)) == NULL) {
 		printf("ERROR cannot read -f FILE\n");
 		goto out;
+	}
+	if (check) {
+		if (!load_old(o, &oldcert, &oldkey))
+			goto out;
+		if (o->keyfile != NULL &&
+		    (key = sc_key_load(o->keyfile, 0, 0)) == NULL) {
+			printf("ERROR cannot load %s\n", o->keyfile);
+			goto out;
+		}
+		if (!raw_txn(cl, body, len, oldcert, oldkey, key, &t))
+			goto out;
+		/* The reply must be signed by the GetCACert RA. */
+		if (!sc_getca(cl, NULL)) {
+			ex = fail(cl);
+			goto out;
+		}
 	}
 	if (o->use_get) {
 		ok = scep_base64_encode(body, len, &b64) &&
@@ -480,6 +608,20 @@ cmd_raw(struct sc_client *cl, const struct opts *o)
 		goto out;
 	}
 	printf("HTTP %ld", h.status);
+	if (check) {
+		putchar('\n');
+		ex = EX_SUCCESS;
+		if (h.status != 200 || !sc_ctype_is(h.ctype, SC_CT_PKI))
+			goto out;
+		if (!sc_reply_check(cl, &t, h.body.data, h.body.len, &r)) {
+			printf("ERROR %s\n", cl->err);
+			ex = EX_ERROR;
+			goto out;
+		}
+		if (report(&r, t.txid, o->out) == EX_ERROR)
+			ex = EX_ERROR;
+		goto out;
+	}
 	if (h.status == 200 && sc_ctype_is(h.ctype, SC_CT_PKI)) {
 		memset(&err, 0, sizeof(err));
 		if (!scep_msg_parse(cl->ctx, h.body.data, h.body.len, &cl->lim,
@@ -498,6 +640,11 @@ out:
 	scep_msg_free(msg);
 	scep_buf_free(&b64);
 	sc_http_free(&h);
+	sc_reply_free(&r);
+	sc_txn_free(&t);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(oldkey);
+	X509_free(oldcert);
 	free(body);
 	return ex;
 }
@@ -505,15 +652,21 @@ out:
 int
 main(int argc, char *argv[])
 {
+	static const struct option globalopts[] = {
+		{ "retry", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const struct option longopts[] = {
 		{ "san", required_argument, NULL, 'A' },
+		{ "save", required_argument, NULL, 'F' },
+		{ "build-only", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_client	*cl = NULL;
 	struct opts		 o;
 	const char		*url = NULL, *cmd;
 	long			 timeout = 30000;
-	int			 ch, verbose = 0, lenient = 0;
+	int			 ch, verbose = 0, lenient = 0, retries = 0;
 	int			 ex = EX_ERROR;
 
 	memset(&o, 0, sizeof(o));
@@ -524,8 +677,12 @@ main(int argc, char *argv[])
 	o.interval = 1000;
 
 	/* Global options, up to the command. */
-	while ((ch = getopt(argc, argv, "+LT:u:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+LT:u:v", globalopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'R':
+			retries = (int)number(optarg, 0, 1000);
+			break;
 		case 'L':
 			lenient = 1;
 			break;
@@ -557,6 +714,12 @@ main(int argc, char *argv[])
 			if (o.nsans == MAX_SANS)
 				usage();
 			o.sans[o.nsans++] = optarg;
+			break;
+		case 'B':
+			o.build_only = 1;
+			break;
+		case 'F':
+			o.save = optarg;
 			break;
 		case 'b':
 			o.bits = (int)number(optarg, 1024, 16384);
@@ -631,6 +794,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	cl->echoed_nonce_ok = lenient;
+	cl->retries = retries;
 	if (strcmp(cmd, "getcaps") == 0)
 		ex = cmd_getcaps(cl);
 	else if (strcmp(cmd, "getca") == 0)

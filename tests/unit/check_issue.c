@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -222,6 +223,90 @@ START_TEST(issue_capped_at_ca_expiry)
 }
 END_TEST
 
+/*
+ * ca_issue() with the key as SPKI DER (the enrolment path) makes the same
+ * certificate as with the EVP_PKEY: same SubjectPublicKeyInfo DER, key
+ * usage by key type, a key that decodes and a certificate that verifies
+ * once parsed back from its DER (as a client gets it).
+ * Loop: 0 RSA, 1 EC P-256.
+ */
+START_TEST(issue_from_spki)
+{
+	struct signer	*ca;
+	EVP_PKEY	*key, *got;
+	X509_NAME	*n;
+	X509		*a, *b, *c;
+	ASN1_INTEGER	*serial;
+	struct ca_issue	 p;
+	unsigned char	*spki = NULL, *da = NULL, *db = NULL, *dc = NULL;
+	const unsigned char *q;
+	int		 spki_len, la, lb, lc;
+
+	ca = new_ca(CA_KEY_RSA, 0);
+	key = _i == 0 ? tu_rsa_key(2048) : ca_key_new(CA_KEY_P256, 0);
+	ck_assert_ptr_nonnull(key);
+	spki_len = i2d_PUBKEY(key, &spki);
+	ck_assert_int_gt(spki_len, 0);
+	n = tu_name("CN=spki");
+	serial = ASN1_INTEGER_new();
+	ck_assert_int_eq(ca_serial_new(serial), 1);
+	memset(&p, 0, sizeof(p));
+	p.subject = n;
+	p.pubkey = key;
+	p.profile = CONF_PROFILE_CLIENT;
+	p.now = TEST_NOW;
+	p.validity = 86400;
+	a = ca_issue(ca, &p, serial);
+	p.pubkey = NULL;
+	p.spki = spki;
+	p.spki_len = (size_t)spki_len;
+	b = ca_issue(ca, &p, serial);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	/* Its key is not decoded in memory (ca.h): nothing to verify. */
+	ck_assert_ptr_null(X509_get0_pubkey(b));
+	ERR_clear_error();
+	ck_assert_uint_eq(X509_get_key_usage(b), X509_get_key_usage(a));
+	ck_assert_uint_eq(X509_get_key_usage(b), _i == 0 ?
+	    KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT : KU_DIGITAL_SIGNATURE);
+	/* Same SPKI DER; the parsed-back certificate carries the key. */
+	la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(a), &da);
+	lb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(b), &db);
+	ck_assert_int_eq(la, spki_len);
+	ck_assert_int_eq(lb, spki_len);
+	ck_assert_mem_eq(db, spki, (size_t)spki_len);
+	lc = i2d_X509(b, &dc);
+	ck_assert_int_gt(lc, 0);
+	q = dc;
+	c = d2i_X509(NULL, &q, lc);
+	ck_assert_ptr_nonnull(c);
+	got = X509_get0_pubkey(c);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(EVP_PKEY_eq(got, key), 1);
+	ck_assert_int_eq(verify_at(signer_get0_cert(ca), c, 0,
+	    X509_PURPOSE_SSL_CLIENT), 1);
+
+	/* Malformed or unexpected SPKIs are refused. */
+	p.spki_len = (size_t)spki_len - 1;		/* truncated */
+	ck_assert_ptr_null(ca_issue(ca, &p, serial));
+	p.spki_len = 0;
+	ck_assert_ptr_null(ca_issue(ca, &p, serial));
+	ERR_clear_error();
+
+	X509_free(a);
+	X509_free(b);
+	X509_free(c);
+	OPENSSL_free(spki);
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	OPENSSL_free(dc);
+	ASN1_INTEGER_free(serial);
+	X509_NAME_free(n);
+	EVP_PKEY_free(key);
+	signer_free(ca);
+}
+END_TEST
+
 START_TEST(serials_distinct)
 {
 	ASN1_INTEGER	*a, *b;
@@ -308,6 +393,7 @@ issue_suite(void)
 	tcase_add_test(tc, ra_under_ec_ca);
 	tcase_add_test(tc, issue_profile);
 	tcase_add_test(tc, issue_capped_at_ca_expiry);
+	tcase_add_loop_test(tc, issue_from_spki, 0, 2);
 	tcase_add_test(tc, serials_distinct);
 	tcase_add_test(tc, crl_signed_and_numbered);
 	suite_add_tcase(s, tc);
