@@ -103,6 +103,8 @@ enum tbl {
 	TBL_CERT_EXP,
 	TBL_REVOKED,
 	TBL_CRL,
+	TBL_CHALLENGE,		/* schema 2: one-time challenges */
+	TBL_JOB,		/* schema 2: the webhook queue */
 	TBL__MAX
 };
 
@@ -122,6 +124,8 @@ static const struct {
 	{ "cert_exp", 0 },
 	{ "revoked", 0 },
 	{ "crl", 0 },
+	{ "challenge", 0 },
+	{ "job", 0 },
 };
 static_assert(NELEM(tables) == TBL__MAX, "table names");
 
@@ -1144,13 +1148,33 @@ migrate_create_v1(struct store *st, MDB_txn *txn)
 	return STORE_OK;
 }
 
+/* Step 1 -> 2: the one-time challenge and webhook queue tables. */
+static enum store_rc
+migrate_v2(struct store *st, MDB_txn *txn)
+{
+	static const enum tbl	 added[] = { TBL_CHALLENGE, TBL_JOB };
+	MDB_dbi			 dbi;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < NELEM(added); i++) {
+		rc = mdb_dbi_open(txn, tables[added[i]].name,
+		    MDB_CREATE | tables[added[i]].flags, &dbi);
+		if (rc != 0)
+			return mdberr(st, rc, tables[added[i]].name);
+	}
+	return STORE_OK;
+}
+
 /*
  * migrations[v] turns schema v into v + 1, inside the open's write
  * transaction.  A schema change appends a step and bumps
- * STORE_SCHEMA_VERSION.
+ * STORE_SCHEMA_VERSION.  Step 0 -> 1 creates every table of the current
+ * list, so later steps must be idempotent (MDB_CREATE is).
  */
 static enum store_rc (*const migrations[])(struct store *, MDB_txn *) = {
 	migrate_create_v1,
+	migrate_v2,
 };
 static_assert(NELEM(migrations) == STORE_SCHEMA_VERSION,
     "one migration step per schema version");

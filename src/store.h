@@ -246,7 +246,7 @@ typedef int	(*store_cert_cb)(const struct store_cert *, void *);
 typedef int	(*store_revoked_cb)(const struct store_revoked *, void *);
 
 /* The schema version this program reads and writes. */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 /*
  * Open the environment in directory path.  With STORE_CREATE the

@@ -1098,6 +1098,36 @@ START_TEST(test_schema_newer)
 }
 END_TEST
 
+/*
+ * A schema 1 database (version record 1) is migrated to the current
+ * schema at open, keeping its records: the migration steps run in the
+ * open's write transaction.
+ */
+START_TEST(test_schema_migrate)
+{
+	static const uint8_t	 v1[4] = { 0, 0, 0, 1 };
+	char			 err[256];
+	struct store_req	 r, *got = NULL;
+	struct store_stat	 sst;
+
+	mkreq(&r, "mig", "tx-migrate", 0x21, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert(g_st, &r, 0, NULL), STORE_OK);
+	ck_assert_int_eq(store_test_poke(g_st, "meta",
+	    (const uint8_t *)"version", 7, v1, 4), STORE_OK);
+	store_close(g_st);
+	g_st = store_open(g_dir, 0, 0, err, sizeof(err));
+	ck_assert_msg(g_st != NULL, "reopen: %s", err);
+	ck_assert_int_eq(store_req_get(g_st, &r.key, &got), STORE_OK);
+	store_req_free(got);
+	ck_assert_int_eq(store_stat(g_st, &sst), STORE_OK);
+	ck_assert_uint_eq(sst.pending, 1);
+	/* The version record now says the current schema. */
+	store_close(g_st);
+	g_st = store_open(g_dir, 0, 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(g_st);
+}
+END_TEST
+
 START_TEST(test_schema_bad)
 {
 	static const uint8_t	 v0[4] = { 0, 0, 0, 0 };
@@ -1452,6 +1482,7 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_schema_newer);
+	tcase_add_test(tc, test_schema_migrate);
 	tcase_add_test(tc, test_schema_bad);
 	tcase_add_test(tc, test_corrupt_req);
 	tcase_add_test(tc, test_corrupt_cert);
