@@ -91,13 +91,18 @@ tally() {
 			f=$(($2 + $3))
 		else
 			# One result per test; a TAP script has many.
-			p=$(grep -cE '^:test-result: (PASS|XFAIL)' "$trs")
-			f=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' "$trs")
+			p=$(grep -cE '^:test-result: (PASS|XFAIL)' "$trs" || true)
+			f=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' \
+			    "$trs" || true)
 		fi
 		res=PASS
-		grep -qE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' "$trs" && res=FAIL
-		grep -q '^:global-test-result: PASS' "$trs" || res=FAIL
-		[ "$res" != PASS ] && [ "$f" -eq 0 ] && f=1
+		if grep -qE '^:test-result: (FAIL|ERROR|XPASS|SKIP)' "$trs" ||
+		    ! grep -q '^:global-test-result: PASS' "$trs"; then
+			res=FAIL
+		fi
+		if [ "$res" != PASS ] && [ "$f" -eq 0 ]; then
+			f=1
+		fi
 		echo "$p $f" >>"$counts"
 		if [ "$res" != PASS ]; then
 			echo "FAILED ($res): $log"
