@@ -58,13 +58,42 @@ usage(void)
 	exit(2);
 }
 
-/* The modification time of path, 0 if it cannot be read. */
-static time_t
-mtime_of(const char *path)
+/*
+ * What tells one version of the configuration file from the next:
+ * scepadm replaces it by rename (a new inode), an editor may rewrite it
+ * in place within the same second (size, nanosecond mtime).  All zero
+ * when it cannot be read.
+ */
+struct fileid {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtim;
+};
+
+static void
+fileid_of(const char *path, struct fileid *id)
 {
 	struct stat	 st;
 
-	return stat(path, &st) == 0 ? st.st_mtime : 0;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) == 0) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+		id->size = st.st_size;
+		id->mtim = st.st_mtim;
+	}
+}
+
+static int
+fileid_changed(const char *path, const struct fileid *id)
+{
+	struct fileid	 now;
+
+	fileid_of(path, &now);
+	return now.dev != id->dev || now.ino != id->ino ||
+	    now.size != id->size || now.mtim.tv_sec != id->mtim.tv_sec ||
+	    now.mtim.tv_nsec != id->mtim.tv_nsec;
 }
 
 /* Load a server, logging why not. */
@@ -134,7 +163,8 @@ worker(const char *path)
 	struct http_req		 r;
 	FCGX_Request		 req;
 	struct sigaction	 sa;
-	time_t			 mt, last_check = 0, now;
+	struct fileid		 fid;
+	time_t			 last_check = 0, now;
 	size_t			 served = 0;
 	int			 dead;
 
@@ -145,7 +175,7 @@ worker(const char *path)
 	log_open(s->conf, "scepd");
 	if (!files_ok(s))
 		return 1;
-	mt = mtime_of(path);
+	fileid_of(path, &fid);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_hup;
@@ -176,12 +206,12 @@ worker(const char *path)
 		now = time(NULL);
 		if (!reload && now != last_check) {
 			last_check = now;
-			if (mtime_of(path) != mt)
+			if (fileid_changed(path, &fid))
 				reload = 1;
 		}
 		if (reload) {
 			reload = 0;
-			mt = mtime_of(path);
+			fileid_of(path, &fid);
 			/* One environment per process: close the old first. */
 			store_close(s->store);
 			s->store = NULL;
