@@ -85,6 +85,12 @@ for f in "$SCEPD" "$SCEPADM" "$SCEPBENCH" "$SEEDER"; do
 	fi
 done
 
+# RssAnon of process $1 in kB.
+rssanon() {
+	sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" \
+	    2>/dev/null
+}
+
 # The load average, printed with every measurement (other work on the
 # machine skews the figures).
 loadavg() {
@@ -178,12 +184,6 @@ bench_micromdm() {
 	row "$label" "$out"
 }
 
-# RssAnon of process $1 in kB.
-rssanon() {
-	sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" \
-	    2>/dev/null
-}
-
 echo "# scepd benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
     "$(openssl version | cut -d' ' -f1-2)"
 echo "# build $BUILDDIR, prefix $T, load $(loadavg)"
@@ -194,7 +194,8 @@ echo "map_size = $MAPSIZE" >>"$CONF"
 make_tenant bench --bits 2048 --challenge static --password "$CHALLENGE" \
     --approval auto || { cat "$T/bench.create"; exit 1; }
 start_nginx_fcgi || { echo "run.sh: nginx/spawn-fcgi failed"; exit 1; }
-echo "# scepd workers $(paste -sd' ' "$T/fcgi.pids"), nginx $(cat "$T/nginx.pid")"
+echo "# scepd workers $(paste -sd' ' "$T/fcgi.pids")," \
+    "nginx $(cat "$T/nginx.pid")"
 
 # 1. The RSA budget.
 openssl speed -seconds 3 rsa2048 >"$T/speed.out" 2>/dev/null
@@ -209,9 +210,14 @@ echo "# columns: CPU ms = server CPU per enrolment (workers + nginx);" \
     "budget = scepbench's in-process RSA budget of that run; ratio = CPU /" \
     "budget; r/spd = CPU / the openssl speed budget; load = 1-min load average"
 
-# A warm-up run (keys in the page cache, nginx connections, workers'
-# first allocations), not counted.
+# Each worker's RssAnon before any request, then a warm-up run (keys in
+# the page cache, nginx connections, workers' first allocations), not
+# counted.
+echo "# RssAnon kB at start (no request yet):" \
+    $(for p in $(cat "$T/fcgi.pids"); do echo "$p=$(rssanon "$p")"; done)
 bench_scepd warmup "$T/warmup" -n 200 >/dev/null
+echo "# RssAnon kB after the 200-enrolment warm-up:" \
+    $(for p in $(cat "$T/fcgi.pids"); do echo "$p=$(rssanon "$p")"; done)
 
 # 2. scepd, empty store.
 echo
@@ -230,7 +236,8 @@ if [ "$MICROMDM" -eq 1 ]; then
 	sleep 0.2
 	nsenter -t "$NS" -n ip link set lo up
 	echo
-	echo "# micromdm scepserver $(dpkg-query -W -f '${Version}' scep 2>/dev/null)," \
+	echo "# micromdm scepserver" \
+	    "$(dpkg-query -W -f '${Version}' scep 2>/dev/null)," \
 	    "RSA-2048 CA, AES-256, fresh depot each run"
 	header
 	for r in $(seq "$REPS"); do
@@ -243,11 +250,9 @@ fi
 # 4. Seeded store.
 if [ "$SEED" -gt 0 ]; then
 	echo
-	t0=$(date +%s.%N)
 	"$SEEDER" -d "$T/db" -m "$MAPSIZE" -t bench -n "$SEED" \
 	    >"$T/seed.out" 2>&1 || { cat "$T/seed.out"; exit 1; }
-	t1=$(date +%s.%N)
-	echo "# seeded: $(tail -n 1 "$T/seed.out") ($(echo "$t1 - $t0" | bc) s)"
+	echo "# seeded: $(grep -v '^seed:' "$T/seed.out" | tail -n 1)"
 	header
 	for r in $(seq "$REPS"); do
 		bench_scepd "seeded POST #$r" "$T/seeded.$r" -n "$N"
@@ -257,7 +262,8 @@ fi
 # 5. The long run: memory across LONG requests.
 if [ "$LONG" -gt 0 ]; then
 	echo
-	echo "# long run: $LONG requests in chunks of 10000 (RssAnon kB)"
+	echo "# long run: $LONG requests in chunks of 10000 (RssAnon kB;" \
+	    "the first line is after the runs above)"
 	w=$(cat "$T/fcgi.pids")
 	printf '%-10s' "requests"
 	for p in $w; do printf ' %12s' "pid $p"; done
