@@ -20,7 +20,7 @@ pkgs_build="autoconf automake make gcc pkg-config libssl-dev check
 	openssl"
 pkgs_servers="nginx-light lighttpd spawn-fcgi"
 pkgs_check="clang-14 libfuzzer-14-dev libclang-rt-14-dev $pkgs_servers
-	scep certmonger dbus lmdb-utils"
+	scep certmonger dbus lmdb-utils python3"
 pkgs_demo="$pkgs_servers scep"
 
 say() {

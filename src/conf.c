@@ -189,10 +189,13 @@ static const struct key keys[] = {
 	{ "chain", T(chain), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "challenge", T(challenge), KT_ENUM, 0, 0, challenge_names, NULL,
 	    0 },
+	{ "challenge_key", T(challenge_key), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "challenge_password", T(challenge_password), KT_SECRET, 0, 0, NULL,
 	    NULL, 0 },
 	{ "crl_base_url", T(crl_base_url), KT_FUNC, 0, 0, NULL, set_url, 0 },
 	{ "crl_days", T(crl_days), KT_DUR, HOUR, 365 * DAY, NULL, NULL, 0 },
+	{ "crl_margin", T(crl_margin), KT_DUR, MINUTE, 365 * DAY, NULL, NULL,
+	    0 },
 	{ "key_sizes", T(key_sizes), KT_FUNC, 0, 0, NULL, set_key_sizes, 0 },
 	{ "max_pending", T(max_pending), KT_COUNT, 1, 1000000, NULL, NULL,
 	    0 },
@@ -707,7 +710,7 @@ tenant_new(const char *name, size_t line)
 	t->challenge = CONF_CHALLENGE_OTP;
 	t->approval = CONF_APPROVAL_AUTO;
 	t->renewal_approval = CONF_RENEWAL__MAX;	/* decided later */
-	t->webhook_timeout = 10;
+	t->webhook_timeout = 5;
 	t->webhook_wait = 0;
 	t->webhook_fail = CONF_WEBHOOK_PENDING;
 	t->validity = 365 * DAY;
@@ -739,6 +742,7 @@ tenant_free(struct conf_tenant *t)
 	if (t->webhook_secret != NULL)
 		OPENSSL_cleanse(t->webhook_secret, t->webhook_secret_len);
 	free(t->challenge_password);
+	free(t->challenge_key);
 	free(t->webhook_secret);
 	if (t->has_subject_re)
 		regfree(&t->subject_re);
@@ -819,8 +823,9 @@ seen(const struct parse *p, const char *name)
 
 /*
  * Whether the http:// URL url names the loopback host: 127.0.0.1,
- * [::1] or localhost, followed by the end, a port or a path (so that
- * "http://127.0.0.1@example.com/" or "http://localhost.example/" fail).
+ * [::1] or localhost, followed by the end, a port or a path, and no
+ * user information (so that "http://127.0.0.1:80@example.com/" or
+ * "http://localhost.example/" fail).
  */
 static int
 http_loopback(const char *url)
@@ -830,6 +835,9 @@ http_loopback(const char *url)
 	const char	*h = url + 7;
 	size_t		 i, len;
 
+	/* No user information: "http://127.0.0.1:80@example.com/". */
+	if (memchr(h, '@', strcspn(h, "/?#")) != NULL)
+		return 0;
 	if (*h == '[')
 		len = strcspn(h, "]") + 1;
 	else
@@ -880,6 +888,11 @@ tenant_end(struct parse *p)
 		return perr_at(p, seen_line(p, "challenge_password"),
 		    "challenge_password needs challenge = static in "
 		    "[tenant %s]", t->name);
+	/* The HMAC key of one-time challenges (src/otp.c). */
+	if (t->challenge != CONF_CHALLENGE_OTP && t->challenge_key != NULL)
+		return perr_at(p, seen_line(p, "challenge_key"),
+		    "challenge_key needs challenge = otp in [tenant %s]",
+		    t->name);
 
 	/* Webhook settings belong to webhook approval. */
 	if (t->approval == CONF_APPROVAL_WEBHOOK) {
@@ -907,6 +920,13 @@ tenant_end(struct parse *p)
 	if (t->renewal_approval == CONF_RENEWAL__MAX)
 		t->renewal_approval = t->approval == CONF_APPROVAL_WEBHOOK ?
 		    CONF_RENEWAL_SAME : CONF_RENEWAL_AUTO;
+
+	/* A CRL is regenerated crl_margin before nextUpdate (crl.c). */
+	if (!seen(p, "crl_margin"))
+		t->crl_margin = t->crl_days / 2;
+	else if (t->crl_margin >= t->crl_days)
+		return perr_at(p, seen_line(p, "crl_margin"), "crl_margin "
+		    "must be shorter than crl_days in [tenant %s]", t->name);
 
 	/* INTEROP.md 6.4: an open CA only when the operator says so. */
 	if (t->challenge == CONF_CHALLENGE_NONE &&
@@ -1551,6 +1571,9 @@ conf_check_files(const struct conf *c, char *err, size_t errsz)
 		if (!check_file(t->ca_key, 1, err, errsz))
 			return 0;
 		if (t->ra_key != NULL && !check_file(t->ra_key, 1, err, errsz))
+			return 0;
+		if (t->challenge_key != NULL &&
+		    !check_file(t->challenge_key, 1, err, errsz))
 			return 0;
 	}
 	return 1;

@@ -102,7 +102,10 @@ out:
 	return rc;
 }
 
-/* The current CRL, regenerated when missing or half-way to nextUpdate. */
+/*
+ * The current CRL, regenerated when missing or within the tenant's
+ * crl_margin of its nextUpdate (by default half-way there).
+ */
 enum store_rc
 crl_current(struct server *s, const struct tenant *t, time_t now,
     struct scep_buf *out)
@@ -113,7 +116,8 @@ crl_current(struct server *s, const struct tenant *t, time_t now,
 
 	for (tries = 0; tries < 3; tries++) {
 		rc = store_crl_get(s->store, t->conf->name, &c);
-		if (rc == STORE_OK && now < c->this_update + t->conf->crl_days / 2) {
+		if (rc == STORE_OK && now < c->this_update +
+		    t->conf->crl_days - t->conf->crl_margin) {
 			if (!scep_buf_set(out, c->der, c->der_len))
 				rc = STORE_ERROR;
 			store_crl_free(c);

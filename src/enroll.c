@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -28,10 +29,15 @@
 #include "src/store.h"
 #include "src/ca.h"
 #include "src/server.h"
+#include "src/jobseal.h"
 
 /* Most SANs copied from a CSR, and largest subject accepted. */
 #define ENROLL_SANS_MAX		32
 #define ENROLL_SUBJECT_MAX	2048
+/* A one-time challenge's id as store_challenge_use() returns it. */
+#define CHALLENGE_ID_SZ		(STORE_CHALLENGE_IDTEXT_MAX + 1)
+/* How often a worker looks for a webhook decision (webhook_wait). */
+#define WEBHOOK_POLL_NS		50000000L
 
 /* Reasons (failInfoText) of policy refusals: clear, never secret. */
 #define R_CHALLENGE_MISSING	"challenge password required"
@@ -467,6 +473,50 @@ challenge_check(const struct conf_tenant *ct, const struct scep_msg *msg)
 }
 
 /*
+ * A one-time challenge (challenge = otp): the keyed hash of the CSR's
+ * password is checked and consumed in one store transaction, bound to
+ * this request's key and CSR hash (csrhash), so that only a retry of
+ * this very attempt passes again (INTEROP.md 6.3).  The password is
+ * never logged.  Returns 1 with the challenge's id in id (at least
+ * STORE_CHALLENGE_IDTEXT_MAX + 1 bytes), 0 when refused (*why: the
+ * failInfoText), -1 on a store failure (*rc set).
+ */
+static int
+otp_check(struct op *op, const uint8_t csrhash[STORE_HASH_LEN], char *id,
+    const char **why, enum store_rc *rc)
+{
+	uint8_t		 mac[STORE_HASH_LEN];
+	unsigned char	*subj = NULL;
+	int		 n, ret = 0;
+
+	*rc = STORE_OK;
+	if (!op->msg->has_challenge) {
+		*why = R_CHALLENGE_MISSING;
+		goto out;
+	}
+	if (!otp_hmac(op->t, op->msg->challenge, op->msg->challenge_len,
+	    mac) || (n = i2d_X509_NAME(X509_REQ_get_subject_name(op->msg->csr),
+	    &subj)) <= 0) {
+		*rc = STORE_ERROR;
+		ret = -1;
+		goto out;
+	}
+	*rc = store_challenge_use(op->s->store, op->t->conf->name, mac,
+	    &op->key, csrhash, subj, (size_t)n, op->now, id, why);
+	if (*rc == STORE_OK)
+		ret = 1;
+	else if (*rc == STORE_NOTFOUND || *rc == STORE_STATE) {
+		*rc = STORE_OK;
+		ret = 0;
+	} else
+		ret = -1;
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_free(subj);
+	return ret;
+}
+
+/*
  * Whether the message's signer is a certificate this tenant issued
  * through SCEP that still qualifies for renewal (INTEROP.md 6.4): in our
  * database (looked up by fingerprint), not revoked, valid or inside
@@ -581,6 +631,71 @@ req_from_csr(struct op *op, struct store_req *req, unsigned char **subj,
 }
 
 /*
+ * Store req PENDING with its webhook job (the CSR DER) in one
+ * transaction.  Returns what store_req_insert_job() returns.
+ */
+static enum store_rc
+enqueue_webhook(struct op *op, const struct store_req *req,
+    struct store_req **ex)
+{
+	const struct conf_tenant	*ct = op->t->conf;
+	unsigned char			*der = NULL;
+	uint8_t				*sealed = NULL;
+	size_t				 slen = 0;
+	enum store_rc			 rc = STORE_ERROR;
+	int				 len;
+
+	*ex = NULL;
+	if ((len = i2d_X509_REQ(op->msg->csr, &der)) <= 0)
+		return STORE_ERROR;
+	/* Stored sealed: LMDB leaves freed pages as they were (jobseal.h). */
+	if (jobseal_seal(ct->webhook_secret, ct->webhook_secret_len,
+	    &req->key, der, (size_t)len, &sealed, &slen))
+		rc = store_req_insert_job(op->s->store, req,
+		    (unsigned int)ct->max_pending, sealed, slen, op->now, ex);
+	/* The CSR holds the challenge password. */
+	OPENSSL_cleanse(der, (size_t)len);
+	OPENSSL_free(der);
+	free(sealed);
+	return rc;
+}
+
+/*
+ * A queued webhook request: answer PENDING at once, or, when the tenant
+ * sets webhook_wait and the request's challenge already passed
+ * (may_wait: a renewal, or a first enrolment with a challenge), poll
+ * the store for the dispatcher's decision for up to webhook_wait
+ * seconds, holding no transaction while sleeping, and answer it.
+ */
+static void
+webhook_wait(struct op *op, int may_wait)
+{
+	struct timespec		 ts = { 0, WEBHOOK_POLL_NS };
+	struct store_req	*req = NULL;
+	long			 i, n;
+	enum store_rc		 rc;
+
+	n = may_wait ? (long)op->t->conf->webhook_wait *
+	    (1000000000L / WEBHOOK_POLL_NS) : 0;
+	for (i = 0; i < n; i++) {
+		nanosleep(&ts, NULL);
+		if ((rc = store_req_get(op->s->store, &op->key, &req)) !=
+		    STORE_OK) {
+			out_store(op, rc);
+			return;
+		}
+		if (req->state != STORE_REQ_PENDING) {
+			answer_state(op, req, 0);
+			store_req_free(req);
+			return;
+		}
+		store_req_free(req);
+		req = NULL;
+	}
+	reply_pending(op);
+}
+
+/*
  * PKCSReq and RenewalReq: INTEROP.md 6.3 steps 2 to 5, then policy and
  * either issuance or PENDING.
  */
@@ -597,6 +712,7 @@ do_enrol(struct op *op)
 	GENERAL_NAMES			*sans = NULL;
 	X509				*x = NULL;
 	char				 cn[256];
+	char				 chid[CHALLENGE_ID_SZ];
 	const char			*why = NULL;
 	enum store_rc			 rc;
 	int				 renew, pending;
@@ -684,7 +800,19 @@ do_enrol(struct op *op)
 		    ct->approval != CONF_APPROVAL_AUTO;
 	} else {
 		/* Step 5: a first enrolment. */
-		if ((why = challenge_check(ct, op->msg)) != NULL) {
+		if (ct->challenge == CONF_CHALLENGE_OTP) {
+			/* Consumed here, before issue or insert. */
+			switch (otp_check(op, csrhash, chid, &why, &rc)) {
+			case -1:
+				out_store(op, rc);
+				goto out;
+			case 0:
+				reply_failure(op, SCEP_FAIL_BADREQUEST, why);
+				goto out;
+			default:
+				break;
+			}
+		} else if ((why = challenge_check(ct, op->msg)) != NULL) {
 			reply_failure(op, SCEP_FAIL_BADREQUEST, why);
 			goto out;
 		}
@@ -696,6 +824,11 @@ do_enrol(struct op *op)
 		goto out;
 	}
 	nreq.challenge_ok = !renew && ct->challenge != CONF_CHALLENGE_NONE;
+	if (!renew && ct->challenge == CONF_CHALLENGE_OTP) {
+		/* The request names the challenge it used (and settles it). */
+		nreq.challenge_id_len = strlen(chid);
+		memcpy(nreq.challenge_id, chid, nreq.challenge_id_len);
+	}
 	if (renew) {
 		nreq.renewal = 1;
 		memcpy(nreq.renew_serial, old->serial, old->serial_len);
@@ -713,6 +846,20 @@ do_enrol(struct op *op)
 		goto out;
 	}
 
+	if (pending && ct->approval == CONF_APPROVAL_WEBHOOK) {
+		/* Queued for scepd-webhook(8), with the CSR (6.4). */
+		nreq.state = STORE_REQ_PENDING;
+		rc = enqueue_webhook(op, &nreq, &ex);
+		if (rc == STORE_OK)
+			webhook_wait(op, renew || nreq.challenge_ok);
+		else if (rc == STORE_QUOTA)
+			reply_failure(op, SCEP_FAIL_BADREQUEST, R_QUOTA);
+		else if (rc == STORE_EXISTS && ex != NULL)
+			answer_state(op, ex, 0);
+		else
+			out_store(op, rc);
+		goto out;
+	}
 	if (pending) {
 		nreq.state = STORE_REQ_PENDING;
 		rc = store_req_insert(op->s->store, &nreq,

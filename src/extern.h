@@ -118,6 +118,7 @@ struct conf_tenant {
 	enum conf_challenge	 challenge;
 	char		*challenge_password;	/* static; cleansed on free */
 	size_t		 challenge_password_len;
+	char		*challenge_key;	/* otp: the HMAC key file */
 	enum conf_approval	 approval;
 	enum conf_renewal_approval renewal_approval;
 	int		 open_enrolment;
@@ -166,6 +167,8 @@ struct conf_tenant {
 	/* CRL. */
 	char		*crl_base_url;
 	time_t		 crl_days;
+	time_t		 crl_margin;	/* regenerate this long before
+					 * nextUpdate; default crl_days / 2 */
 
 	/* Derived at load time from the settings above. */
 	struct scep_policy	 policy;	/* ciphers and digests */

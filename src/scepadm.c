@@ -33,18 +33,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -601,7 +605,7 @@ struct create_opts {
 	int		 days;
 	int		 pathlen;
 	int		 no_ra;
-	int		 challenge;	/* CONF_CHALLENGE_STATIC or _NONE */
+	int		 challenge;	/* CONF_CHALLENGE_STATIC|NONE|OTP */
 	int		 approval;	/* CONF_APPROVAL_AUTO or _MANUAL */
 	int		 allow_des;
 	int		 open_enrolment;
@@ -1057,9 +1061,11 @@ create_parse(const struct cmd *c, int argc, char *argv[],
 				o->challenge = CONF_CHALLENGE_STATIC;
 			else if (strcmp(optarg, "none") == 0)
 				o->challenge = CONF_CHALLENGE_NONE;
+			else if (strcmp(optarg, "otp") == 0)
+				o->challenge = CONF_CHALLENGE_OTP;
 			else
-				return usage_err(c, "--challenge: static or "
-				    "none");
+				return usage_err(c, "--challenge: static, otp "
+				    "or none");
 			break;
 		case O_CURVE:
 			if (strcmp(optarg, "P-256") == 0)
@@ -1142,7 +1148,7 @@ create_parse(const struct cmd *c, int argc, char *argv[],
 			    "key cannot decrypt SCEP messages");
 	} else if (curve_set)
 		return usage_err(c, "--curve needs --key ec");
-	if (o->challenge == CONF_CHALLENGE_NONE && o->password != NULL)
+	if (o->challenge != CONF_CHALLENGE_STATIC && o->password != NULL)
 		return usage_err(c, "--password needs --challenge static");
 	if (o->challenge == CONF_CHALLENGE_NONE &&
 	    o->approval == CONF_APPROVAL_AUTO && !o->open_enrolment)
@@ -1169,7 +1175,7 @@ create_parse(const struct cmd *c, int argc, char *argv[],
  */
 static size_t
 create_kv(const struct create_opts *o, char *const paths[TF__MAX],
-    const char *password, struct conf_kv *kv)
+    const char *password, const char *chkey, struct conf_kv *kv)
 {
 	size_t	 n = 0;
 
@@ -1182,6 +1188,9 @@ create_kv(const struct create_opts *o, char *const paths[TF__MAX],
 	if (o->challenge == CONF_CHALLENGE_STATIC) {
 		kv[n++] = (struct conf_kv){ "challenge", "static" };
 		kv[n++] = (struct conf_kv){ "challenge_password", password };
+	} else if (o->challenge == CONF_CHALLENGE_OTP) {
+		kv[n++] = (struct conf_kv){ "challenge", "otp" };
+		kv[n++] = (struct conf_kv){ "challenge_key", chkey };
 	} else
 		kv[n++] = (struct conf_kv){ "challenge", "none" };
 	kv[n++] = (struct conf_kv){ "approval",
@@ -1235,7 +1244,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	X509			*cacert = NULL, *racert = NULL;
 	X509_NAME		*subj = NULL, *rasubj = NULL;
 	char			*confpath = NULL, *confdir = NULL, *dir = NULL;
-	char			*database = NULL;
+	char			*database = NULL, *chkey = NULL;
 	char			*paths[TF__MAX] = { NULL };
 	char			 pwbuf[CHALLENGE_LEN + 1], err[1024];
 	char			 fp[96], desc[80], cn[128], hex[65];
@@ -1245,7 +1254,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	time_t			 now;
 	size_t			 i, n;
 	int			 rc, done[TF__MAX] = { 0 }, dir_made = 0;
-	int			 conf_made = 0, conf_exists;
+	int			 conf_made = 0, conf_exists, chkey_made = 0;
 
 	if ((rc = create_parse(c, argc, argv, &o)) != EXIT_OK)
 		return rc == -1 ? help(c) : rc;
@@ -1346,6 +1355,19 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 			goto out;
 		}
 	}
+	/* One-time challenges: their HMAC key (src/otp.c). */
+	if (o.challenge == CONF_CHALLENGE_OTP) {
+		if (asprintf(&chkey, "%s/challenge.key", dir) == -1) {
+			chkey = NULL;
+			warnx("out of memory");
+			goto out;
+		}
+		if (exists(chkey)) {
+			warnx("%s exists: refusing to overwrite a tenant's "
+			    "files", chkey);
+			goto out;
+		}
+	}
 
 	/* The CA. */
 	now = time(NULL);
@@ -1407,6 +1429,13 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 			goto out;
 		done[TF_RA_CRT] = 1;
 	}
+	if (chkey != NULL) {
+		if (!otp_key_generate(chkey, gid, err, sizeof(err))) {
+			warnx("%s", err);
+			goto out;
+		}
+		chkey_made = 1;
+	}
 
 	/* The database, as its owner. */
 	if (!prepare_store(database, conf != NULL ? conf->map_size : 0,
@@ -1428,7 +1457,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 			goto out;
 		conf_made = 1;
 	}
-	n = create_kv(&o, paths, password, kv);
+	n = create_kv(&o, paths, password, chkey, kv);
 	if (!conf_write_tenant(confpath, o.name, kv, n, err, sizeof(err))) {
 		warnx("%s", err);
 		goto out;
@@ -1451,6 +1480,9 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	}
 	if (password != NULL)
 		printf("Challenge: %s\n", password);
+	else if (chkey != NULL)
+		printf("Challenge mode: otp (key %s; make passwords with "
+		    "scepadm challenge create %s)\n", chkey, o.name);
 	else
 		printf("Challenge mode: none\n");
 	printf("Approval: %s\n",
@@ -1483,6 +1515,8 @@ out:
 		for (i = 0; i < TF__MAX; i++)
 			if (done[i])
 				(void)unlink(paths[i]);
+		if (chkey_made)
+			(void)unlink(chkey);
 		if (dir_made)
 			(void)rmdir(dir);
 	}
@@ -1498,6 +1532,7 @@ out:
 	free(confpath);
 	free(confdir);
 	free(dir);
+	free(chkey);
 	free(database);
 	for (i = 0; i < TF__MAX; i++)
 		free(paths[i]);
@@ -2247,7 +2282,21 @@ struct certrows {
 	size_t		 n, cap;
 	time_t		 now;
 	int		 oom;
+	int		 valid_only;	/* --expiring: not revoked */
+	const char	*subject;	/* --subject: substring, or NULL */
 };
+
+/* Whether big contains small, ignoring ASCII case. */
+static int
+contains_nocase(const char *big, const char *small)
+{
+	size_t	 n = strlen(small);
+
+	for (; *big != '\0'; big++)
+		if (strncasecmp(big, small, n) == 0)
+			return 1;
+	return n == 0;
+}
 
 /*
  * store_certs_expiring() callback: copy one certificate into a row.
@@ -2309,6 +2358,10 @@ certlist_cb(const struct store_cert *sc, void *arg)
 		row->origin = "?";
 		break;
 	}
+	/* The filters of cert list: the row goes again if it fails one. */
+	if ((l->valid_only && sc->state == STORE_CERT_REVOKED) ||
+	    (l->subject != NULL && !contains_nocase(row->subject, l->subject)))
+		l->n--;
 	ERR_clear_error();
 	return 1;
 }
@@ -2396,13 +2449,17 @@ print_certs_text(const struct certrows *l)
  * tenant T (default: of every tenant, in file order), by notAfter,
  * including the RA certificate (origin "ra") and scepadm-issued ones.
  */
+static int	parse_dur(const char *, time_t *);
+
 static int
 cmd_cert_list(const struct adm *a, const struct cmd *c, int argc,
     char *argv[])
 {
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "expiring", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "subject", required_argument, NULL, 's' },
 		{ "tenant", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -2411,18 +2468,32 @@ cmd_cert_list(const struct adm *a, const struct cmd *c, int argc,
 	struct certrows	 rows;
 	const char	*tenant = NULL;
 	enum store_rc	 src;
+	time_t		 from = (time_t)INT64_MIN, to = (time_t)INT64_MAX, d;
 	size_t		 i;
-	int		 ch, json = 0, rc = EXIT_FAIL;
+	int		 ch, json = 0, expiring = 0, rc = EXIT_FAIL;
 
 	memset(&rows, 0, sizeof(rows));
+	rows.now = time(NULL);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hjt:", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			return help(c);
+		case 'e':
+			if (!parse_dur(optarg, &d))
+				return usage_err(c, "--expiring: a duration "
+				    "such as 30d, 12h or 2w");
+			/* Valid now and expiring before now + d. */
+			from = rows.now;
+			to = rows.now + d;
+			expiring = 1;
+			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			rows.subject = optarg;
 			break;
 		case 't':
 			tenant = optarg;
@@ -2446,14 +2517,14 @@ cmd_cert_list(const struct adm *a, const struct cmd *c, int argc,
 	}
 	if ((st = open_store(conf)) == NULL)
 		goto out;
-	rows.now = time(NULL);
-	/* Every notAfter there is: the expiry index covers them all. */
+	rows.valid_only = expiring;
+	/* By default every notAfter: the expiry index covers them all. */
 	for (i = 0; i < conf->ntenants; i++) {
 		if (tenant != NULL &&
 		    strcmp(conf->tenants[i]->name, tenant) != 0)
 			continue;
 		if ((src = store_certs_expiring(st, conf->tenants[i]->name,
-		    (time_t)INT64_MIN, (time_t)INT64_MAX, certlist_cb,
+		    from, to, certlist_cb,
 		    &rows)) != STORE_OK) {
 			store_warn(st, src, "listing certificates");
 			goto out;
@@ -2579,9 +2650,2611 @@ out:
 }
 
 /*
- * The command table.  Later commands (tenant import|list|show|check,
- * request show, cert show|export, challenge, mobileconfig, issue,
- * ca rollover) slot in here.
+ * Shared plumbing of the later commands: option tables, loading
+ * certificates and keys, text or JSON output.
+ */
+
+/* Most options of one command, and most repeated values of one. */
+#define OPTS_MAX		16
+#define MULTI_MAX		16
+/* tenant check and cert list --expiring: "soon" (30 days). */
+#define SOON_DEFAULT		(30 * 86400)
+/* KU bits Apple and certmonger need of an RA (INTEROP.md 2.3, 2.4). */
+#define KU_RA	(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT)
+
+/* One option of a command, for parse_opts(). */
+struct opt {
+	const char	 *name;		/* long name */
+	int		  shortc;	/* short letter, or 0 */
+	const char	**val;		/* with a value: it goes here */
+	int		 *flag;		/* without: set to 1 */
+	const char	**multi;	/* repeatable: values go here */
+	size_t		 *nmulti;	/* ... their count (MULTI_MAX) */
+};
+
+/*
+ * getopt_long(3) over the table o (n entries), then between minpos and
+ * maxpos operands, which start at argv[*first].  Returns EXIT_OK, -1
+ * for --help, or EXIT_USAGE after a message.
+ */
+static int
+parse_opts(const struct cmd *c, int argc, char *argv[], const struct opt *o,
+    size_t n, int minpos, int maxpos, int *first)
+{
+	struct option	 lo[OPTS_MAX + 2];
+	char		 so[3 * OPTS_MAX + 4];
+	size_t		 i, sl = 0;
+	int		 ch, idx;
+
+	if (n > OPTS_MAX)
+		abort();
+	so[sl++] = ':';
+	so[sl++] = 'h';
+	for (i = 0; i < n; i++) {
+		lo[i].name = o[i].name;
+		lo[i].has_arg = o[i].flag != NULL ? no_argument :
+		    required_argument;
+		lo[i].flag = NULL;
+		lo[i].val = 256 + (int)i;
+		if (o[i].shortc != 0) {
+			so[sl++] = (char)o[i].shortc;
+			if (o[i].flag == NULL)
+				so[sl++] = ':';
+		}
+	}
+	so[sl] = '\0';
+	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (ch == 'h')
+			return -1;
+		if (ch == ':')
+			return usage_err(c, "%s needs a value",
+			    argv[optind - 1]);
+		idx = -1;
+		for (i = 0; i < n; i++)
+			if (ch == 256 + (int)i || (o[i].shortc != 0 &&
+			    ch == o[i].shortc))
+				idx = (int)i;
+		if (idx < 0)
+			return usage_err(c, "unknown option %s",
+			    argv[optind - 1]);
+		if (o[idx].flag != NULL)
+			*o[idx].flag = 1;
+		else if (o[idx].multi != NULL) {
+			if (*o[idx].nmulti == MULTI_MAX)
+				return usage_err(c, "--%s: at most %d",
+				    o[idx].name, MULTI_MAX);
+			o[idx].multi[(*o[idx].nmulti)++] = optarg;
+		} else
+			*o[idx].val = optarg;
+	}
+	if (argc - optind < minpos)
+		return usage_err(c, "an argument is missing");
+	if (argc - optind > maxpos)
+		return usage_err(c, "too many arguments");
+	*first = optind;
+	return EXIT_OK;
+}
+
+/* parse_opts() for a command with one operand (NAME, ID, SERIAL). */
+static int
+parse_opts1(const struct cmd *c, int argc, char *argv[], const struct opt *o,
+    size_t n, const char **arg)
+{
+	int	 rc, first;
+
+	if ((rc = parse_opts(c, argc, argv, o, n, 1, 1, &first)) == EXIT_OK)
+		*arg = argv[first];
+	return rc;
+}
+
+/*
+ * Read a duration "30d", "12h", "90m", "2w" or plain seconds into
+ * *out.  Returns 1, or 0 when malformed or over ten years.
+ */
+static int
+parse_dur(const char *s, time_t *out)
+{
+	char		 num[32];
+	size_t		 len = strlen(s);
+	long long	 v, mul = 1;
+
+	if (len == 0 || len >= sizeof(num))
+		return 0;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 's':
+		mul = 1;
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	case 'w':
+		mul = 7 * 86400;
+		break;
+	default:
+		len++;
+		break;
+	}
+	num[len - 1] = '\0';
+	if (!parse_num(num, 0, 3650LL * 86400 / mul, &v))
+		return 0;
+	*out = (time_t)(v * mul);
+	return 1;
+}
+
+/* The first certificate of a PEM (or DER) file; NULL after a message. */
+static X509 *
+read_cert(const char *path)
+{
+	BIO	*b;
+	X509	*x = NULL;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL) {
+		warnx("%s: cannot open", path);
+		goto out;
+	}
+	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+		(void)BIO_reset(b);
+		x = d2i_X509_bio(b, NULL);
+	}
+	if (x == NULL)
+		warnx("%s: not a certificate", path);
+out:
+	BIO_free(b);
+	ERR_clear_error();
+	return x;
+}
+
+/* Every certificate of a PEM file (sk_X509_pop_free); NULL, message. */
+static STACK_OF(X509) *
+read_certs(const char *path)
+{
+	BIO		*b;
+	STACK_OF(X509)	*sk = NULL, *rc = NULL;
+	X509		*x;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL) {
+		warnx("%s: cannot open", path);
+		goto out;
+	}
+	if ((sk = sk_X509_new_null()) == NULL)
+		goto out;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			goto out;
+		}
+	if (sk_X509_num(sk) == 0) {
+		warnx("%s: no certificate", path);
+		goto out;
+	}
+	rc = sk;
+	sk = NULL;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	BIO_free(b);
+	ERR_clear_error();
+	return rc;
+}
+
+/* A private key from a PEM file; NULL after a message. */
+static EVP_PKEY *
+read_key(const char *path)
+{
+	BIO		*b;
+	EVP_PKEY	*k = NULL;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL)
+		warnx("%s: cannot open", path);
+	else if ((k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
+		warnx("%s: not an unencrypted PEM private key", path);
+	BIO_free(b);
+	ERR_clear_error();
+	return k;
+}
+
+/* Set o[key] to the string s (NULL: nothing); 1 or 0. */
+static int
+jset_str(json_t *o, const char *key, const char *s)
+{
+	if (s == NULL)
+		return 1;
+	return json_object_set_new(o, key, json_string(s)) == 0;
+}
+
+/* Set o[key] to the time t as ISO 8601; 1 or 0. */
+static int
+jset_time(json_t *o, const char *key, time_t t)
+{
+	char	 buf[32];
+
+	iso_time(t, buf, sizeof(buf));
+	return jset_str(o, key, buf);
+}
+
+/* An ASN1_TIME as time_t; 1 or 0. */
+static int
+asn1_time(const ASN1_TIME *a, time_t *out)
+{
+	struct tm	 tm;
+
+	if (!ASN1_TIME_to_tm(a, &tm))
+		return 0;
+	*out = timegm(&tm);
+	return 1;
+}
+
+/*
+ * The facts about certificate x into o, each key prefixed by pfx
+ * ("ca_", "ra_" or ""): subject, issuer, serial, validity, SHA-256 and
+ * SHA-1 fingerprints (Apple's CAFingerprint is the SHA-1), key type.
+ * Returns 1 or 0.
+ */
+static int
+cert_facts(X509 *x, const char *pfx, json_t *o)
+{
+	uint8_t		 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	char		 k[64], buf[1024], hex[2 * STORE_SERIAL_MAX + 1];
+	char		 fp[3 * EVP_MAX_MD_SIZE + 1];
+	time_t		 t;
+	EVP_PKEY	*pk;
+	unsigned int	 i;
+	size_t		 j;
+	static const char *const mds[2] = { "sha256", "sha1" };
+
+#define K(s)	(snprintf(k, sizeof(k), "%s%s", pfx, (s)), k)
+	if (!name_text(X509_get_subject_name(x), buf, sizeof(buf)) ||
+	    !jset_str(o, K("subject"), buf) ||
+	    !name_text(X509_get_issuer_name(x), buf, sizeof(buf)) ||
+	    !jset_str(o, K("issuer"), buf))
+		return 0;
+	if (cert_serial_hex(x, hex) && !jset_str(o, K("serial"), hex))
+		return 0;
+	if (!asn1_time(X509_get0_notBefore(x), &t) ||
+	    !jset_time(o, K("not_before"), t) ||
+	    !asn1_time(X509_get0_notAfter(x), &t) ||
+	    !jset_time(o, K("not_after"), t))
+		return 0;
+	for (j = 0; j < 2; j++) {
+		if (!X509_digest(x, EVP_get_digestbyname(mds[j]), md, &mdlen))
+			return 0;
+		for (i = 0; i < mdlen; i++)
+			snprintf(fp + 3 * i, 4, "%02X%s", md[i],
+			    i + 1 < mdlen ? ":" : "");
+		if (!jset_str(o, K(j == 0 ? "sha256_fingerprint" :
+		    "sha1_fingerprint"), fp))
+			return 0;
+	}
+	if ((pk = X509_get0_pubkey(x)) == NULL)
+		return 0;
+	key_desc(pk, buf, sizeof(buf));
+	return jset_str(o, K("key"), buf);
+#undef K
+}
+
+/*
+ * Print the object o: JSON, or one "key: value" line per member (in
+ * insertion order; arrays joined by ", ").  Returns 1 or 0.
+ */
+static int
+print_obj(json_t *o, int json)
+{
+	const char	*key;
+	json_t		*v, *e;
+	size_t		 i;
+
+	if (json) {
+		if (json_dumpf(o, stdout, JSON_INDENT(2)) != 0)
+			return 0;
+		putchar('\n');
+		return fflush(stdout) == 0;
+	}
+	json_object_foreach(o, key, v) {
+		printf("%s: ", key);
+		if (json_is_array(v)) {
+			json_array_foreach(v, i, e)
+				printf("%s%s", i ? ", " : "",
+				    json_is_string(e) ? json_string_value(e) :
+				    "?");
+		} else if (json_is_string(v))
+			fputs(json_string_value(v), stdout);
+		else if (json_is_integer(v))
+			printf("%lld", (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			fputs(json_is_true(v) ? "yes" : "no", stdout);
+		putchar('\n');
+	}
+	return fflush(stdout) == 0;
+}
+
+/*
+ * Print the array of objects a: JSON, or aligned columns of the string
+ * members keys[] under the headings head[] (n columns, the last one not
+ * padded).  Returns 1 or 0.
+ */
+static int
+print_table(json_t *a, const char *const keys[], const char *const head[],
+    size_t n, int json)
+{
+	size_t		 w[8], i, k;
+	json_t		*row;
+	const char	*s;
+
+	if (n == 0 || n > NELEM(w))
+		abort();
+	if (json) {
+		if (json_dumpf(a, stdout, JSON_INDENT(2)) != 0)
+			return 0;
+		putchar('\n');
+		return fflush(stdout) == 0;
+	}
+	if (json_array_size(a) == 0)
+		return 1;
+#define CELL(r, k) ((s = json_string_value(json_object_get((r), \
+	keys[(k)]))) != NULL ? s : "-")
+	for (k = 0; k < n; k++)
+		w[k] = strlen(head[k]);
+	json_array_foreach(a, i, row)
+		for (k = 0; k < n; k++)
+			if (text_width(CELL(row, k)) > w[k])
+				w[k] = text_width(CELL(row, k));
+	for (k = 0; k + 1 < n; k++)
+		print_col(head[k], w[k]);
+	printf("%s\n", head[n - 1]);
+	json_array_foreach(a, i, row) {
+		for (k = 0; k + 1 < n; k++)
+			print_col(CELL(row, k), w[k]);
+		printf("%s\n", CELL(row, n - 1));
+	}
+#undef CELL
+	return fflush(stdout) == 0;
+}
+
+/* The names of the settings scepadm prints. */
+static const char *const challenge_names[CONF_CHALLENGE__MAX] = {
+	"none", "static", "otp"
+};
+static const char *const approval_names[CONF_APPROVAL__MAX] = {
+	"auto", "manual", "webhook"
+};
+
+/*
+ * tenant list, show, check
+ */
+
+/* A tenant's certificates as read from its files. */
+struct tcerts {
+	X509		*ca;
+	X509		*ra;		/* NULL: single-CA tenant */
+	STACK_OF(X509)	*chain;		/* NULL: none */
+};
+
+static void
+tcerts_free(struct tcerts *tc)
+{
+	X509_free(tc->ca);
+	X509_free(tc->ra);
+	sk_X509_pop_free(tc->chain, X509_free);
+	memset(tc, 0, sizeof(*tc));
+}
+
+/* Read the certificate files of tenant t; 1, or 0 after a message. */
+static int
+tcerts_read(const struct conf_tenant *t, struct tcerts *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	if ((tc->ca = read_cert(t->ca_cert)) == NULL ||
+	    (t->ra_cert != NULL && (tc->ra = read_cert(t->ra_cert)) == NULL) ||
+	    (t->chain != NULL && (tc->chain = read_certs(t->chain)) == NULL)) {
+		tcerts_free(tc);
+		return 0;
+	}
+	return 1;
+}
+
+/* Load the configuration and find tenant name; NULL after a message. */
+static const struct conf_tenant *
+conf_and_tenant(const struct adm *a, const char *name, struct conf **conf)
+{
+	const struct conf_tenant	*t;
+
+	if ((*conf = load_conf(a)) == NULL)
+		return NULL;
+	if ((t = conf_tenant_find(*conf, name)) == NULL)
+		warnx("no tenant '%s' in %s", name, (*conf)->path);
+	return t;
+}
+
+/* The settings of t without secrets, and facts of tc, into o; 1 or 0. */
+static int
+tenant_facts(const struct conf_tenant *t, const struct tcerts *tc, json_t *o)
+{
+	if (!jset_str(o, "tenant", t->name) ||
+	    !jset_str(o, "challenge", challenge_names[t->challenge]) ||
+	    !jset_str(o, "approval", approval_names[t->approval]) ||
+	    json_object_set_new(o, "open_enrolment",
+	    json_boolean(t->open_enrolment)) != 0 ||
+	    json_object_set_new(o, "validity_days",
+	    json_integer(t->validity / 86400)) != 0 ||
+	    json_object_set_new(o, "crl_days",
+	    json_integer(t->crl_days / 86400)) != 0 ||
+	    json_object_set_new(o, "crl_margin_hours",
+	    json_integer(t->crl_margin / 3600)) != 0 ||
+	    !jset_str(o, "crl_base_url", t->crl_base_url) ||
+	    !jset_str(o, "webhook_url", t->webhook_url) ||
+	    !jset_str(o, "ca_cert_file", t->ca_cert) ||
+	    !jset_str(o, "ra_cert_file", t->ra_cert) ||
+	    !jset_str(o, "chain_file", t->chain))
+		return 0;
+	if (tc == NULL)
+		return 1;
+	if (!cert_facts(tc->ca, "ca_", o) ||
+	    (tc->ra != NULL && !cert_facts(tc->ra, "ra_", o)))
+		return 0;
+	return 1;
+}
+
+/* scepadm tenant list [--json]. */
+static int
+cmd_tenant_list(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const char *const keys[] = { "tenant", "challenge",
+	    "approval", "ca_not_after", "ca_subject" };
+	static const char *const head[] = { "TENANT", "CHALLENGE",
+	    "APPROVAL", "CA_NOT_AFTER", "CA_SUBJECT" };
+	struct conf	*conf = NULL;
+	struct tcerts	 tc;
+	json_t		*arr = NULL, *o;
+	size_t		 i;
+	int		 json = 0, first, rc;
+	const struct opt opts[] = { { "json", 'j', NULL, &json, NULL, NULL } };
+
+	memset(&tc, 0, sizeof(tc));
+	if ((rc = parse_opts(c, argc, argv, opts, NELEM(opts), 0, 0, &first)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if ((conf = load_conf(a)) == NULL || (arr = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < conf->ntenants; i++) {
+		/* A tenant whose files do not read is listed without them. */
+		if (!tcerts_read(conf->tenants[i], &tc))
+			memset(&tc, 0, sizeof(tc));
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) != 0 ||
+		    !tenant_facts(conf->tenants[i], tc.ca != NULL ? &tc : NULL,
+		    o))
+			goto oom;
+		tcerts_free(&tc);
+	}
+	if (!print_table(arr, keys, head, NELEM(keys), json)) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+	goto out;
+oom:
+	warnx("out of memory");
+out:
+	tcerts_free(&tc);
+	json_decref(arr);
+	conf_free(conf);
+	return rc;
+}
+
+/* scepadm tenant show NAME [--json]. */
+static int
+cmd_tenant_show(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	const struct conf_tenant	*t;
+	struct conf			*conf = NULL;
+	struct tcerts			 tc;
+	json_t				*o = NULL;
+	const char			*name;
+	int				 json = 0, rc;
+	const struct opt opts[] = { { "json", 'j', NULL, &json, NULL, NULL } };
+
+	memset(&tc, 0, sizeof(tc));
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &name)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if ((t = conf_and_tenant(a, name, &conf)) == NULL ||
+	    !tcerts_read(t, &tc))
+		goto out;
+	if ((o = json_object()) == NULL || !tenant_facts(t, &tc, o)) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (tc.chain != NULL && json_object_set_new(o, "chain_certs",
+	    json_integer(sk_X509_num(tc.chain))) != 0)
+		goto out;
+	if (!print_obj(o, json)) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	json_decref(o);
+	tcerts_free(&tc);
+	conf_free(conf);
+	return rc;
+}
+
+/* One problem found by tenant check: a line on stdout, counted. */
+static void
+problem(size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(size_t *n, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	(*n)++;
+}
+
+/* Lint the validity of certificate x called what; adds problems. */
+static void
+check_validity(X509 *x, const char *what, time_t now, size_t *n)
+{
+	time_t	 na;
+
+	if (!asn1_time(X509_get0_notAfter(x), &na))
+		problem(n, "%s: unreadable notAfter", what);
+	else if (na <= now)
+		problem(n, "%s: expired", what);
+	else if (na - now < SOON_DEFAULT)
+		problem(n, "%s: expires within 30 days (%lld days left)",
+		    what, (long long)((na - now) / 86400));
+}
+
+/*
+ * Lint a key file: a regular file, not accessible to others, not
+ * writable by its group (INTEROP.md 6.4); adds problems.
+ */
+static void
+check_keyfile(const char *path, size_t *n)
+{
+	struct stat	 st;
+
+	if (path == NULL)
+		return;
+	if (stat(path, &st) == -1)
+		problem(n, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		problem(n, "%s: not a regular file", path);
+	else if (st.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP))
+		problem(n, "%s: mode %04o: a key must be 0640 or stricter",
+		    path, (unsigned int)(st.st_mode & 07777));
+}
+
+/*
+ * Lint the RA or single CA that signs and decrypts SCEP messages
+ * (INTEROP.md 2.3, 2.4): RSA, with a keyUsage holding digitalSignature
+ * and keyEncipherment.  Adds problems.
+ */
+static void
+check_msg_cert(X509 *x, const char *what, size_t *n)
+{
+	uint32_t	 ku = X509_get_key_usage(x);
+
+	if (!EVP_PKEY_is_a(X509_get0_pubkey(x), "RSA"))
+		problem(n, "%s: not RSA; Apple and certmonger need an RSA "
+		    "recipient", what);
+	if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) == 0)
+		problem(n, "%s: no keyUsage extension; Apple rejects it", what);
+	else if ((ku & KU_RA) != KU_RA)
+		problem(n, "%s: keyUsage lacks digitalSignature or "
+		    "keyEncipherment; Apple rejects it", what);
+}
+
+/*
+ * The lint of tenant t's certificates tc and keys (cakey, rakey may be
+ * NULL when unreadable); adds problems.  Shared by tenant check and
+ * tenant import.
+ */
+static void
+check_pki(const struct tcerts *tc, EVP_PKEY *cakey, EVP_PKEY *rakey,
+    time_t now, size_t *n)
+{
+	int	 i;
+
+	if (X509_check_ca(tc->ca) == 0)
+		problem(n, "CA certificate: not a CA (basicConstraints)");
+	/* RFC 5280 section 4.2.1.3: a CA's keyUsage holds keyCertSign. */
+	if ((X509_get_extension_flags(tc->ca) & EXFLAG_KUSAGE) == 0 ||
+	    (X509_get_key_usage(tc->ca) & KU_KEY_CERT_SIGN) == 0)
+		problem(n, "CA certificate: no keyUsage with keyCertSign");
+	if (cakey != NULL && X509_check_private_key(tc->ca, cakey) != 1)
+		problem(n, "CA key does not match the CA certificate");
+	check_validity(tc->ca, "CA certificate", now, n);
+	if (tc->ra == NULL) {
+		check_msg_cert(tc->ca, "CA certificate (no RA)", n);
+		problem(n, "no RA: certmonger cannot use this tenant (it "
+		    "cannot verify replies signed by a lone CA)");
+		if (tc->chain != NULL)
+			problem(n, "a chain needs an RA (GetCACert is then "
+			    "a ca-ra-cert bundle)");
+	} else {
+		check_msg_cert(tc->ra, "RA certificate", n);
+		if (X509_check_issued(tc->ca, tc->ra) != X509_V_OK)
+			problem(n, "RA certificate: not issued by the CA");
+		if (rakey != NULL && X509_check_private_key(tc->ra, rakey) != 1)
+			problem(n, "RA key does not match the RA certificate");
+		check_validity(tc->ra, "RA certificate", now, n);
+	}
+	/* The chain must lead from the CA upwards. */
+	for (i = 0; tc->chain != NULL && i < sk_X509_num(tc->chain); i++)
+		if (X509_check_issued(sk_X509_value(tc->chain, i),
+		    i == 0 ? tc->ca : sk_X509_value(tc->chain, i - 1)) !=
+		    X509_V_OK)
+			problem(n, "chain certificate %d does not issue the "
+			    "one before it", i + 1);
+	ERR_clear_error();
+}
+
+/*
+ * scepadm tenant check NAME: one line per problem real clients would
+ * trip on; exit 0 when clean, 1 otherwise.
+ */
+static int
+cmd_tenant_check(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	const struct conf_tenant	*t;
+	struct conf			*conf = NULL;
+	struct tcerts			 tc;
+	EVP_PKEY			*cakey = NULL, *rakey = NULL;
+	const char			*name;
+	struct stat			 st;
+	size_t				 n = 0;
+	int				 rc;
+
+	memset(&tc, 0, sizeof(tc));
+	if ((rc = parse_opts1(c, argc, argv, NULL, 0, &name)) != EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if ((t = conf_and_tenant(a, name, &conf)) == NULL ||
+	    !tcerts_read(t, &tc))
+		goto out;
+	if ((cakey = read_key(t->ca_key)) == NULL)
+		problem(&n, "%s: unreadable CA key", t->ca_key);
+	if (t->ra_key != NULL && (rakey = read_key(t->ra_key)) == NULL)
+		problem(&n, "%s: unreadable RA key", t->ra_key);
+	check_pki(&tc, cakey, rakey, time(NULL), &n);
+	check_keyfile(t->ca_key, &n);
+	check_keyfile(t->ra_key, &n);
+	if ((t->challenge_password != NULL || t->webhook_secret != NULL) &&
+	    stat(conf->path, &st) == 0 && (st.st_mode & S_IROTH))
+		problem(&n, "%s: readable by everyone, and it holds a secret",
+		    conf->path);
+	if (t->challenge == CONF_CHALLENGE_NONE &&
+	    t->approval == CONF_APPROVAL_AUTO)
+		problem(&n, "open CA: challenge none with approval auto lets "
+		    "anyone enrol%s", t->open_enrolment ? " (open_enrolment "
+		    "says this is meant)" : "");
+	if (n == 0)
+		rc = EXIT_OK;
+out:
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(rakey);
+	tcerts_free(&tc);
+	conf_free(conf);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * scepadm tenant import NAME --ca-cert F --ca-key F --ra-cert F
+ * --ra-key F [--chain F]: an existing CA (an intermediate, say), its
+ * files copied into the tenant's directory with the modes of tenant
+ * create, its section appended to scepd.conf.
+ */
+static int
+cmd_tenant_import(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	struct conf	*conf = NULL;
+	struct tcerts	 tc;
+	struct ident	 none;
+	struct group	*gr;
+	struct conf_kv	 kv[12];
+	EVP_PKEY	*cakey = NULL, *rakey = NULL;
+	BIO		*b = NULL;
+	const char	*name, *f[5] = { NULL }, *dir = NULL, *group = NULL;
+	const char	*approval = "auto", *password = NULL, *data;
+	char		*tdir = NULL, *paths[TF__MAX + 1] = { NULL };
+	char		 pwbuf[CHALLENGE_LEN + 1], err[1024];
+	gid_t		 gid = (gid_t)-1;
+	size_t		 i, n = 0, nkv = 0;
+	long		 len;
+	int		 rc, made[TF__MAX + 1] = { 0 }, dir_made = 0;
+	const struct opt opts[] = {
+		{ "approval", 0, &approval, NULL, NULL, NULL },
+		{ "ca-cert", 0, &f[TF_CA_CRT], NULL, NULL, NULL },
+		{ "ca-key", 0, &f[TF_CA_KEY], NULL, NULL, NULL },
+		{ "chain", 0, &f[TF__MAX], NULL, NULL, NULL },
+		{ "dir", 0, &dir, NULL, NULL, NULL },
+		{ "group", 0, &group, NULL, NULL, NULL },
+		{ "password", 0, &password, NULL, NULL, NULL },
+		{ "ra-cert", 0, &f[TF_RA_CRT], NULL, NULL, NULL },
+		{ "ra-key", 0, &f[TF_RA_KEY], NULL, NULL, NULL },
+	};
+
+	memset(&tc, 0, sizeof(tc));
+	memset(&none, 0, sizeof(none));
+	memset(pwbuf, 0, sizeof(pwbuf));
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &name)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	for (i = 0; i < TF__MAX; i++)
+		if (f[i] == NULL)
+			return usage_err(c, "--ca-cert, --ca-key, --ra-cert "
+			    "and --ra-key are required");
+	if (strcmp(approval, "auto") != 0 && strcmp(approval, "manual") != 0)
+		return usage_err(c, "--approval: auto or manual");
+	if (password != NULL && (strlen(password) < CHALLENGE_MIN ||
+	    strlen(password) > CHALLENGE_MAX))
+		return usage_err(c, "--password: %d to %d characters",
+		    CHALLENGE_MIN, CHALLENGE_MAX);
+	rc = EXIT_FAIL;
+
+	if (!conf_tenant_name_ok(name)) {
+		warnx("bad tenant name '%s'", name);
+		goto out;
+	}
+	if ((conf = load_conf(a)) == NULL)
+		goto out;
+	if (conf_tenant_find(conf, name) != NULL) {
+		warnx("%s: tenant '%s' already exists", conf->path, name);
+		goto out;
+	}
+	if (group != NULL) {
+		if ((gr = getgrnam(group)) == NULL) {
+			warnx("--group: no group '%s'", group);
+			goto out;
+		}
+		gid = gr->gr_gid;
+	}
+
+	/* Validate everything before writing anything. */
+	if ((tc.ca = read_cert(f[TF_CA_CRT])) == NULL ||
+	    (tc.ra = read_cert(f[TF_RA_CRT])) == NULL ||
+	    (f[TF__MAX] != NULL && (tc.chain = read_certs(f[TF__MAX])) ==
+	    NULL) || (cakey = read_key(f[TF_CA_KEY])) == NULL ||
+	    (rakey = read_key(f[TF_RA_KEY])) == NULL)
+		goto out;
+	check_pki(&tc, cakey, rakey, time(NULL), &n);
+	if (n > 0) {
+		warnx("refusing to import: %zu problem%s above", n,
+		    n == 1 ? "" : "s");
+		goto out;
+	}
+
+	/* The files, as tenant create writes them. */
+	if (dir != NULL)
+		tdir = abs_path(dir);
+	else {
+		char	*cd = dir_of(conf->path);
+
+		if (cd == NULL || asprintf(&tdir, "%s/%s", strcmp(conf->path,
+		    CONF_PATH_DEFAULT) == 0 ? "/etc/scepd" : cd, name) == -1)
+			tdir = NULL;
+		free(cd);
+	}
+	if (tdir == NULL)
+		goto oom;
+	for (i = 0; i <= TF__MAX; i++) {
+		if (asprintf(&paths[i], "%s/%s", tdir, i == TF__MAX ?
+		    "chain.crt" : tfile_names[i]) == -1) {
+			paths[i] = NULL;
+			goto oom;
+		}
+		if (exists(paths[i])) {
+			warnx("%s exists: refusing to overwrite a tenant's "
+			    "files", paths[i]);
+			goto out;
+		}
+	}
+	if (!make_dir(tdir, gid != (gid_t)-1 ? 0750 : 0755, gid, &dir_made))
+		goto out;
+	if (!(made[TF_CA_KEY] = write_key(paths[TF_CA_KEY], cakey, gid)) ||
+	    !(made[TF_CA_CRT] = write_cert(paths[TF_CA_CRT], tc.ca, gid)) ||
+	    !(made[TF_RA_KEY] = write_key(paths[TF_RA_KEY], rakey, gid)) ||
+	    !(made[TF_RA_CRT] = write_cert(paths[TF_RA_CRT], tc.ra, gid)))
+		goto out;
+	if (tc.chain != NULL) {
+		if ((b = BIO_new(BIO_s_mem())) == NULL)
+			goto oom;
+		for (i = 0; i < (size_t)sk_X509_num(tc.chain); i++)
+			if (!PEM_write_bio_X509(b, sk_X509_value(tc.chain,
+			    (int)i)))
+				goto oom;
+		if ((len = BIO_get_mem_data(b, &data)) <= 0 ||
+		    !(made[TF__MAX] = write_new_file(paths[TF__MAX], data,
+		    (size_t)len, 0644, gid)))
+			goto out;
+	}
+	if (!prepare_store(conf->database, conf->map_size, name, tc.ra, &none))
+		goto out;
+
+	/* The section: a random static challenge unless one was given. */
+	if (password == NULL) {
+		if (!random_password(pwbuf)) {
+			warnx("random generator failed");
+			goto out;
+		}
+		password = pwbuf;
+	}
+	kv[nkv++] = (struct conf_kv){ "ca_cert", paths[TF_CA_CRT] };
+	kv[nkv++] = (struct conf_kv){ "ca_key", paths[TF_CA_KEY] };
+	kv[nkv++] = (struct conf_kv){ "ra_cert", paths[TF_RA_CRT] };
+	kv[nkv++] = (struct conf_kv){ "ra_key", paths[TF_RA_KEY] };
+	if (tc.chain != NULL)
+		kv[nkv++] = (struct conf_kv){ "chain", paths[TF__MAX] };
+	kv[nkv++] = (struct conf_kv){ "challenge", "static" };
+	kv[nkv++] = (struct conf_kv){ "challenge_password", password };
+	kv[nkv++] = (struct conf_kv){ "approval", approval };
+	if (!conf_write_tenant(conf->path, name, kv, nkv, err, sizeof(err))) {
+		warnx("%s", err);
+		goto out;
+	}
+	printf("Tenant: %s\nDirectory: %s\n", name, tdir);
+	if (password == pwbuf)
+		printf("Challenge: %s\n", password);
+	rc = EXIT_OK;
+	goto out;
+oom:
+	warnx("out of memory");
+out:
+	if (rc != EXIT_OK) {
+		for (i = 0; i <= TF__MAX; i++)
+			if (made[i])
+				(void)unlink(paths[i]);
+		if (dir_made)
+			(void)rmdir(tdir);
+	}
+	OPENSSL_cleanse(pwbuf, sizeof(pwbuf));
+	BIO_free(b);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(rakey);
+	tcerts_free(&tc);
+	for (i = 0; i <= TF__MAX; i++)
+		free(paths[i]);
+	free(tdir);
+	conf_free(conf);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Certificates: issue, show, export.
+ */
+
+/* A CSR from a PEM or DER file; NULL after a message. */
+static X509_REQ *
+read_csr(const char *path)
+{
+	BIO		*b;
+	X509_REQ	*r = NULL;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL) {
+		warnx("%s: cannot open", path);
+		goto out;
+	}
+	if ((r = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) == NULL) {
+		(void)BIO_reset(b);
+		r = d2i_X509_REQ_bio(b, NULL);
+	}
+	if (r == NULL)
+		warnx("%s: not a PKCS#10 request", path);
+out:
+	BIO_free(b);
+	ERR_clear_error();
+	return r;
+}
+
+/*
+ * Write the PEM of x to path (a new file, 0644) or stdout (path NULL).
+ * Returns 1, or 0 after a message.
+ */
+static int
+put_pem(X509 *x, const char *path)
+{
+	BIO	*b;
+	char	*p;
+	long	 len;
+	int	 rc = 0;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509(b, x) ||
+	    (len = BIO_get_mem_data(b, &p)) <= 0)
+		warnx("cannot encode the certificate");
+	else if (path != NULL)
+		rc = write_new_file(path, p, (size_t)len, 0644, (gid_t)-1);
+	else if (fwrite(p, 1, (size_t)len, stdout) != (size_t)len ||
+	    fflush(stdout) != 0)
+		warn("stdout");
+	else
+		rc = 1;
+	BIO_free(b);
+	return rc;
+}
+
+/*
+ * The key policy of tenant t for a certificate key (INTEROP.md 6.1): RSA
+ * within key_sizes, or P-256/P-384 when EC keys are allowed.  Returns
+ * NULL when it passes, else the reason.
+ */
+static const char *
+key_policy(const struct conf_tenant *t, EVP_PKEY *pk)
+{
+	char	 grp[32];
+	size_t	 len;
+
+	if (EVP_PKEY_is_a(pk, "RSA"))
+		return conf_key_size_ok(t, (unsigned int)EVP_PKEY_get_bits(pk))
+		    ? NULL : "RSA key size not in the tenant's key_sizes";
+	if (!EVP_PKEY_is_a(pk, "EC") || !t->allow_ec_keys)
+		return "key type not allowed by the tenant";
+	if (!EVP_PKEY_get_utf8_string_param(pk, "group", grp, sizeof(grp),
+	    &len) || (strcmp(grp, "prime256v1") != 0 &&
+	    strcmp(grp, "secp384r1") != 0))
+		return "EC curve is not P-256 or P-384";
+	return NULL;
+}
+
+/*
+ * scepadm issue NAME --csr F [--days N] [-o F]: sign a CSR outside
+ * SCEP under the tenant's policy (signature, key, subject pattern;
+ * SANs only when allow_san), record it (origin admin), print its PEM.
+ */
+static int
+cmd_issue(const struct adm *a, const struct cmd *c, int argc, char *argv[])
+{
+	struct server		*s = NULL;
+	const struct tenant	*t;
+	X509_REQ		*req = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES		*sans = NULL;
+	ASN1_INTEGER		*serial = NULL;
+	EVP_PKEY		*pk;
+	X509			*x = NULL;
+	unsigned char		*der = NULL, *u = NULL;
+	struct ca_issue		 ci;
+	struct store_cert_in	 in;
+	const char		*name, *csr = NULL, *days = NULL, *out = NULL;
+	const char		*why;
+	char			 url[1024], cn[CN_MAX * 4 + 1], hex[2 *
+				    STORE_SERIAL_MAX + 1];
+	enum store_rc		 src = STORE_ERROR;
+	long long		 v;
+	int			 i, len, rc, tries;
+	const struct opt opts[] = {
+		{ "csr", 0, &csr, NULL, NULL, NULL },
+		{ "days", 0, &days, NULL, NULL, NULL },
+		{ "output", 'o', &out, NULL, NULL, NULL },
+	};
+
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &name)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	if (csr == NULL)
+		return usage_err(c, "--csr is required");
+	memset(&ci, 0, sizeof(ci));
+	if (days != NULL) {
+		if (!parse_num(days, 1, CA_DAYS_MAX, &v))
+			return usage_err(c, "--days: 1 to %d", CA_DAYS_MAX);
+		ci.validity = (time_t)v * 86400;
+	}
+	rc = EXIT_FAIL;
+	if ((req = read_csr(csr)) == NULL || (s = load_server(a)) == NULL)
+		goto out;
+	if ((t = server_tenant(s, name)) == NULL || *name == '\0') {
+		warnx("no tenant '%s' in %s", name, s->conf->path);
+		goto out;
+	}
+	/* The request's own proof of possession, then the policy. */
+	if ((pk = X509_REQ_get0_pubkey(req)) == NULL ||
+	    X509_REQ_verify(req, pk) != 1) {
+		warnx("%s: the CSR's signature does not verify", csr);
+		goto out;
+	}
+	if ((why = key_policy(t->conf, pk)) != NULL) {
+		warnx("%s: %s", csr, why);
+		goto out;
+	}
+	cn[0] = '\0';
+	if ((i = X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(req),
+	    NID_commonName, -1)) >= 0) {
+		len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(X509_REQ_get_subject_name(req), i)));
+		if (len < 0 || (size_t)len >= sizeof(cn) ||
+		    memchr(u, '\0', (size_t)len) != NULL) {
+			warnx("%s: unusable commonName", csr);
+			goto out;
+		}
+		memcpy(cn, u, (size_t)len);
+		cn[len] = '\0';
+	}
+	if (X509_NAME_entry_count(X509_REQ_get_subject_name(req)) == 0 ||
+	    !conf_subject_ok(t->conf, cn)) {
+		warnx("%s: subject not allowed by the tenant's "
+		    "subject_pattern", csr);
+		goto out;
+	}
+	if (t->conf->allow_san &&
+	    (exts = X509_REQ_get_extensions(req)) != NULL)
+		sans = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+
+	ci.subject = X509_REQ_get_subject_name(req);
+	ci.pubkey = pk;
+	ci.sans = sans;
+	ci.profile = t->conf->profile;
+	ci.now = time(NULL);
+	if (ci.validity == 0)
+		ci.validity = t->conf->validity;
+	if (t->conf->crl_base_url != NULL) {
+		/* As enroll_issue() does: <crl_base_url>/<tenant>/crl. */
+		snprintf(url, sizeof(url), "%s/%s/crl",
+		    t->conf->crl_base_url, t->conf->name);
+		ci.crl_url = url;
+	}
+	if ((serial = ASN1_INTEGER_new()) == NULL)
+		goto oom;
+	/* Re-sign on the practically impossible serial collision. */
+	for (tries = 0; tries < 4; tries++) {
+		X509_free(x);
+		OPENSSL_free(der);
+		der = NULL;
+		if (!ca_serial_new(serial) ||
+		    (x = ca_issue(t->ca, &ci, serial)) == NULL ||
+		    (len = i2d_X509(x, &der)) <= 0) {
+			warnx("cannot sign the certificate");
+			goto out;
+		}
+		memset(&in, 0, sizeof(in));
+		in.tenant = t->conf->name;
+		in.der = der;
+		in.der_len = (size_t)len;
+		in.origin = STORE_ORIGIN_ADMIN;
+		in.issued_at = ci.now;
+		if ((src = store_cert_add(s->store, &in)) != STORE_SERIAL_TAKEN)
+			break;
+	}
+	if (src != STORE_OK) {
+		store_warn(s->store, src, "recording the certificate");
+		goto out;
+	}
+	if (cert_serial_hex(x, hex))
+		fprintf(stderr, "scepadm: issued serial %s of tenant %s\n",
+		    hex, t->conf->name);
+	if (!put_pem(x, out))
+		goto out;
+	rc = EXIT_OK;
+	goto out;
+oom:
+	warnx("out of memory");
+out:
+	OPENSSL_free(u);
+	OPENSSL_free(der);
+	X509_free(x);
+	ASN1_INTEGER_free(serial);
+	GENERAL_NAMES_free(sans);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(req);
+	server_free(s);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * The stored certificate with the serial text s, in tenant (or in the
+ * one tenant of conf that holds it) into *out (store_cert_free()).
+ * Returns 1, or 0 after a message.
+ */
+static int
+cert_lookup(struct store *st, const struct conf *conf, const char *tenant,
+    const char *s, struct store_cert **out)
+{
+	struct store_cert	*sc;
+	uint8_t			 serial[STORE_SERIAL_MAX];
+	size_t			 slen, i, found = 0;
+	enum store_rc		 src;
+	char			 hex[2 * STORE_SERIAL_MAX + 1];
+
+	*out = NULL;
+	if (!parse_serial(s, serial, &slen)) {
+		warnx("bad serial '%.64s': expected hex", s);
+		return 0;
+	}
+	serial_hex(serial, slen, hex);
+	for (i = 0; i < conf->ntenants; i++) {
+		if (tenant != NULL &&
+		    strcmp(conf->tenants[i]->name, tenant) != 0)
+			continue;
+		sc = NULL;
+		src = store_cert_get(st, conf->tenants[i]->name, serial, slen,
+		    &sc);
+		if (src == STORE_NOTFOUND)
+			continue;
+		if (src != STORE_OK) {
+			store_warn(st, src, "looking up the certificate");
+			store_cert_free(*out);
+			*out = NULL;
+			return 0;
+		}
+		if (found++ == 0)
+			*out = sc;
+		else
+			store_cert_free(sc);
+	}
+	if (found == 1)
+		return 1;
+	if (found == 0)
+		warnx("no certificate with serial %s%s%s", hex,
+		    tenant != NULL ? " in tenant " : "",
+		    tenant != NULL ? tenant : "");
+	else
+		warnx("serial %s exists in %zu tenants: say which with "
+		    "--tenant", hex, found);
+	store_cert_free(*out);
+	*out = NULL;
+	return 0;
+}
+
+/* The SANs of GENERAL_NAMES gn as "DNS:x" strings into array a; 1/0. */
+static int
+sans_json(const GENERAL_NAMES *gn, json_t *a)
+{
+	const GENERAL_NAME	*g;
+	const char		*pfx;
+	const ASN1_STRING	*v;
+	char			 buf[1040], esc[1024];
+	int			 i, type;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(gn); i++) {
+		g = sk_GENERAL_NAME_value(gn, i);
+		v = GENERAL_NAME_get0_value(g, &type);
+		switch (type) {
+		case GEN_DNS:
+			pfx = "DNS";
+			break;
+		case GEN_EMAIL:
+			pfx = "email";
+			break;
+		case GEN_URI:
+			pfx = "URI";
+			break;
+		default:
+			pfx = NULL;
+			break;
+		}
+		if (pfx != NULL) {
+			(void)log_escape((const char *)ASN1_STRING_get0_data(v),
+			    (size_t)ASN1_STRING_length(v), esc, sizeof(esc));
+			snprintf(buf, sizeof(buf), "%s:%s", pfx, esc);
+		} else
+			snprintf(buf, sizeof(buf), "type %d", type);
+		if (json_array_append_new(a, json_string(buf)) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The CRL reason name of code (RFC 5280 section 5.3.1). */
+static const char *
+reason_name(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < NELEM(reasons); i++)
+		if (reasons[i].code == code)
+			return reasons[i].name;
+	return "?";
+}
+
+/*
+ * Open the configuration and store, and find the certificate named by
+ * the operand (cert show and export).  Returns 1, or 0 after a message.
+ */
+static int
+cert_open(const struct adm *a, const char *tenant, const char *serial,
+    struct conf **conf, struct store **st, struct store_cert **sc, X509 **x)
+{
+	const unsigned char	*p;
+
+	if ((*conf = load_conf(a)) == NULL)
+		return 0;
+	if (tenant != NULL && conf_tenant_find(*conf, tenant) == NULL) {
+		warnx("no tenant '%s' in %s", tenant, (*conf)->path);
+		return 0;
+	}
+	if ((*st = open_store(*conf)) == NULL ||
+	    !cert_lookup(*st, *conf, tenant, serial, sc))
+		return 0;
+	p = (*sc)->der;
+	if ((*x = d2i_X509(NULL, &p, (long)(*sc)->der_len)) == NULL) {
+		warnx("stored certificate does not parse");
+		return 0;
+	}
+	return 1;
+}
+
+/* scepadm cert show SERIAL [--tenant T] [--json]. */
+static int
+cmd_cert_show(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	struct conf		*conf = NULL;
+	struct store		*st = NULL;
+	struct store_cert	*sc = NULL;
+	GENERAL_NAMES		*gn = NULL;
+	X509			*x = NULL;
+	json_t			*o = NULL, *arr;
+	const char		*serial, *tenant = NULL;
+	static const char *const origins[] = { "?", "scep", "admin", "ra" };
+	int			 json = 0, rc;
+	const struct opt opts[] = {
+		{ "json", 'j', NULL, &json, NULL, NULL },
+		{ "tenant", 't', &tenant, NULL, NULL, NULL },
+	};
+
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &serial)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if (!cert_open(a, tenant, serial, &conf, &st, &sc, &x))
+		goto out;
+	if ((o = json_object()) == NULL || !jset_str(o, "tenant", sc->tenant) ||
+	    !jset_str(o, "state", sc->state == STORE_CERT_REVOKED ?
+	    "revoked" : sc->not_after < time(NULL) ? "expired" : "valid") ||
+	    !jset_str(o, "origin", origins[sc->origin <= STORE_ORIGIN_RA ?
+	    sc->origin : 0]) || !jset_time(o, "issued", sc->issued_at) ||
+	    (sc->state == STORE_CERT_REVOKED &&
+	    (!jset_time(o, "revoked", sc->revoked_at) ||
+	    !jset_str(o, "revocation_reason", reason_name(sc->reason)))) ||
+	    !cert_facts(x, "", o))
+		goto oom;
+	if ((gn = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) !=
+	    NULL) {
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(o, "sans", arr) != 0 ||
+		    !sans_json(gn, arr))
+			goto oom;
+	}
+	if (!print_obj(o, json)) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+	goto out;
+oom:
+	warnx("out of memory");
+out:
+	json_decref(o);
+	GENERAL_NAMES_free(gn);
+	X509_free(x);
+	store_cert_free(sc);
+	store_close(st);
+	conf_free(conf);
+	ERR_clear_error();
+	return rc;
+}
+
+/* scepadm cert export SERIAL [--tenant T] [-o F]: the PEM. */
+static int
+cmd_cert_export(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	struct conf		*conf = NULL;
+	struct store		*st = NULL;
+	struct store_cert	*sc = NULL;
+	X509			*x = NULL;
+	const char		*serial, *tenant = NULL, *out = NULL;
+	int			 rc;
+	const struct opt opts[] = {
+		{ "output", 'o', &out, NULL, NULL, NULL },
+		{ "tenant", 't', &tenant, NULL, NULL, NULL },
+	};
+
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &serial)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if (cert_open(a, tenant, serial, &conf, &st, &sc, &x) &&
+	    put_pem(x, out))
+		rc = EXIT_OK;
+	X509_free(x);
+	store_cert_free(sc);
+	store_close(st);
+	conf_free(conf);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * scepadm request show ID [--json]: a request in any state.  A PENDING
+ * one is found by the short ID request list prints; any other needs the
+ * full 64-digit key hash.
+ */
+static int
+cmd_request_show(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const char *const states[] = { "?", "PENDING", "ISSUED",
+	    "REJECTED" };
+	struct conf		*conf = NULL;
+	struct store		*st = NULL;
+	struct store_req	*r = NULL;
+	struct reqid		 id;
+	struct store_reqkey	 key;
+	X509_NAME		*name = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	GENERAL_NAMES		*gn = NULL;
+	EVP_PKEY		*pk = NULL;
+	json_t			*o = NULL, *arr;
+	const unsigned char	*p;
+	const char		*text;
+	char			 buf[1024], hex[2 * STORE_HASH_LEN + 1];
+	char			 sh[2 * STORE_SERIAL_MAX + 1];
+	enum store_rc		 src;
+	int			 json = 0, rc;
+	const struct opt opts[] = { { "json", 'j', NULL, &json, NULL, NULL } };
+
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &text)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+	if ((conf = load_conf(a)) == NULL || (st = open_store(conf)) == NULL)
+		goto out;
+	if (reqid_parse(text, &id) && id.keyhash_len == STORE_HASH_LEN) {
+		memset(&key, 0, sizeof(key));
+		memcpy(key.tenant, id.tenant, sizeof(key.tenant));
+		memcpy(key.txid, id.txid, id.txid_len);
+		key.txid_len = id.txid_len;
+		memcpy(key.keyhash, id.keyhash, STORE_HASH_LEN);
+		if ((src = store_req_get(st, &key, &r)) != STORE_OK) {
+			if (src == STORE_NOTFOUND)
+				warnx("no request %s", text);
+			else
+				store_warn(st, src, "reading the request");
+			goto out;
+		}
+	} else if (!find_pending(st, text, &r)) {
+		warnx("a request no longer PENDING needs its full ID, with "
+		    "all 64 digits of the key hash");
+		goto out;
+	}
+
+	if ((o = json_object()) == NULL)
+		goto oom;
+	reqid_text(&r->key, buf, sizeof(buf));
+	hex_lower(r->key.keyhash, STORE_HASH_LEN, hex);
+	if (!jset_str(o, "id", buf) || !jset_str(o, "tenant", r->key.tenant) ||
+	    !jset_str(o, "key_hash", hex) ||
+	    !jset_str(o, "state", states[r->state <= STORE_REQ_REJECTED ?
+	    r->state : 0]) ||
+	    !jset_str(o, "type", r->msgtype == MSGTYPE_RENEWALREQ ?
+	    "RenewalReq" : "PKCSReq"))
+		goto oom;
+	p = r->subject;
+	if ((name = d2i_X509_NAME(NULL, &p, (long)r->subject_len)) != NULL)
+		(void)name_text(name, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "?");
+	if (!jset_str(o, "subject", buf))
+		goto oom;
+	p = r->exts;
+	if (r->exts_len > 0 && (exts = d2i_X509_EXTENSIONS(NULL, &p,
+	    (long)r->exts_len)) != NULL && (gn = X509V3_get_d2i(exts,
+	    NID_subject_alt_name, NULL, NULL)) != NULL) {
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(o, "sans", arr) != 0 ||
+		    !sans_json(gn, arr))
+			goto oom;
+	}
+	p = r->pubkey;
+	if ((pk = d2i_PUBKEY(NULL, &p, (long)r->pubkey_len)) != NULL)
+		key_desc(pk, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "?");
+	(void)log_escape(r->client_addr, strnlen(r->client_addr,
+	    sizeof(r->client_addr)), sh, sizeof(sh));
+	if (!jset_str(o, "key", buf) ||
+	    !jset_str(o, "challenge", r->challenge_ok ? "passed" :
+	    "not passed") ||
+	    !jset_str(o, "client", sh[0] != '\0' ? sh : "-") ||
+	    !jset_time(o, "created", r->created) ||
+	    !jset_time(o, "updated", r->updated) ||
+	    (r->delivered != 0 && !jset_time(o, "delivered", r->delivered)))
+		goto oom;
+	if (r->renewal) {
+		serial_hex(r->renew_serial, r->renew_serial_len, sh);
+		if (!jset_str(o, "renews", sh))
+			goto oom;
+	}
+	if (r->state == STORE_REQ_ISSUED) {
+		serial_hex(r->serial, r->serial_len, sh);
+		if (!jset_str(o, "serial", sh))
+			goto oom;
+	}
+	if (r->state == STORE_REQ_REJECTED) {
+		(void)log_escape(r->reason, strnlen(r->reason,
+		    sizeof(r->reason)), buf, sizeof(buf));
+		if (!jset_str(o, "reason", buf))
+			goto oom;
+	}
+	if (!print_obj(o, json)) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+	goto out;
+oom:
+	warnx("out of memory");
+out:
+	json_decref(o);
+	EVP_PKEY_free(pk);
+	GENERAL_NAMES_free(gn);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_NAME_free(name);
+	store_req_free(r);
+	store_close(st);
+	conf_free(conf);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * mobileconfig: an Apple configuration profile (XML property list)
+ * with a com.apple.security.scep payload and a com.apple.security.root
+ * payload (INTEROP.md 2.4).
+ */
+
+/* Apple's poll defaults, and ours for a tenant an operator approves. */
+#define APPLE_RETRIES_AUTO	3
+#define APPLE_DELAY_AUTO	10
+#define APPLE_RETRIES_SLOW	1440	/* 24 hours of polls ... */
+#define APPLE_DELAY_SLOW	60	/* ... a minute apart */
+/* Apple's "Key Usage" bits: 1 signing, 4 encryption. */
+#define APPLE_KU_BOTH		5
+
+/* A property list being written: a memory BIO and the nesting depth. */
+struct plist {
+	BIO	*b;
+	int	 depth;
+	int	 err;
+};
+
+/* Indentation, then the printf-style text. */
+static void
+px_line(struct plist *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+px_line(struct plist *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 i;
+
+	for (i = 0; i < p->depth; i++)
+		if (BIO_write(p->b, "\t", 1) != 1)
+			p->err = 1;
+	va_start(ap, fmt);
+	if (BIO_vprintf(p->b, fmt, ap) < 0)
+		p->err = 1;
+	va_end(ap);
+}
+
+/*
+ * An XML element holding text s, escaped (XML 1.0 section 2.4: '&' and
+ * '<' must be, '>' and quotes may be).  Control characters other than
+ * tab and newline are not allowed in XML 1.0 at all: refused.
+ */
+static void
+px_text(struct plist *p, const char *elem, const char *s)
+{
+	const char	*e;
+
+	px_line(p, "<%s>", elem);
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			e = "&amp;";
+			break;
+		case '<':
+			e = "&lt;";
+			break;
+		case '>':
+			e = "&gt;";
+			break;
+		case '"':
+			e = "&quot;";
+			break;
+		case '\'':
+			e = "&apos;";
+			break;
+		default:
+			if (((unsigned char)*s < 0x20 && *s != '\t' &&
+			    *s != '\n') || *s == 0x7f)
+				p->err = 1;
+			e = NULL;
+			break;
+		}
+		if (e != NULL ? BIO_puts(p->b, e) <= 0 :
+		    BIO_write(p->b, s, 1) != 1)
+			p->err = 1;
+	}
+	if (BIO_printf(p->b, "</%s>\n", elem) <= 0)
+		p->err = 1;
+}
+
+/* <key>k</key> */
+static void
+px_key(struct plist *p, const char *k)
+{
+	px_text(p, "key", k);
+}
+
+/* <key>k</key><string>v</string> */
+static void
+px_kstr(struct plist *p, const char *k, const char *v)
+{
+	px_key(p, k);
+	px_text(p, "string", v);
+}
+
+/* <key>k</key><integer>v</integer> */
+static void
+px_kint(struct plist *p, const char *k, long v)
+{
+	px_key(p, k);
+	px_line(p, "<integer>%ld</integer>\n", v);
+}
+
+/* <key>k</key><data>base64</data> */
+static void
+px_kdata(struct plist *p, const char *k, const uint8_t *d, size_t len)
+{
+	unsigned char	*b64;
+
+	px_key(p, k);
+	if (len > INT_MAX / 2 || (b64 = malloc(4 * ((len + 2) / 3) + 1)) ==
+	    NULL) {
+		p->err = 1;
+		return;
+	}
+	(void)EVP_EncodeBlock(b64, d, (int)len);
+	px_line(p, "<data>%s</data>\n", b64);
+	free(b64);
+}
+
+/* Open (<dict>, <array>) or close an element, with the depth. */
+static void
+px_open(struct plist *p, const char *elem)
+{
+	px_line(p, "<%s>\n", elem);
+	p->depth++;
+}
+
+static void
+px_close(struct plist *p, const char *elem)
+{
+	p->depth--;
+	px_line(p, "</%s>\n", elem);
+}
+
+/*
+ * A stable UUID for a payload: SHA-1 of "scepd", the tenant name, the
+ * CA fingerprint and the payload's role, shaped like an RFC 4122
+ * version 5 UUID and printed 8-4-4-4-12 in upper case (Apple's style)
+ * into out (37 bytes).  The same tenant and CA always give the same
+ * UUID, so a re-exported profile replaces the installed one.
+ */
+static int
+stable_uuid(const char *tenant, const uint8_t fp[SHA_DIGEST_LENGTH],
+    const char *role, char out[37])
+{
+	EVP_MD_CTX	*m;
+	uint8_t		 md[EVP_MAX_MD_SIZE];
+	unsigned int	 len;
+	int		 i, rc = 0;
+	size_t		 o = 0;
+
+	if ((m = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(m, EVP_sha1(), NULL) ||
+	    !EVP_DigestUpdate(m, "scepd", 6) ||
+	    !EVP_DigestUpdate(m, tenant, strlen(tenant) + 1) ||
+	    !EVP_DigestUpdate(m, fp, SHA_DIGEST_LENGTH) ||
+	    !EVP_DigestUpdate(m, role, strlen(role) + 1) ||
+	    !EVP_DigestFinal_ex(m, md, &len))
+		goto out;
+	md[6] = (md[6] & 0x0f) | 0x50;		/* version 5 */
+	md[8] = (md[8] & 0x3f) | 0x80;		/* RFC 4122 variant */
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		snprintf(out + o, 3, "%02X", md[i]);
+		o += 2;
+	}
+	out[o] = '\0';
+	rc = 1;
+out:
+	EVP_MD_CTX_free(m);
+	return rc;
+}
+
+/*
+ * The certificate at the top of the chain the tenant's GetCACert body
+ * serves, as Apple compares CAFingerprint with it (INTEROP.md 2.4:
+ * "CA at top of GetCACert chain").  A single-CA tenant serves its CA;
+ * an RA bundle [RA, CA, chain...] (scep_cacert_body()) is topped by its
+ * last certificate: the CA, or the chain's last (the root).  The body
+ * is parsed here rather than the files read, so that the profile names
+ * what is served.  Returns a new reference or NULL.
+ */
+static X509 *
+served_top(const struct tenant *t)
+{
+	const unsigned char	*p = t->cacert.data;
+	PKCS7			*p7 = NULL;
+	STACK_OF(X509)		*certs;
+	X509			*x = NULL;
+
+	if (strcmp(t->cacert_ctype, "application/x-x509-ca-cert") == 0)
+		return d2i_X509(NULL, &p, (long)t->cacert.len);
+	if ((p7 = d2i_PKCS7(NULL, &p, (long)t->cacert.len)) != NULL &&
+	    PKCS7_type_is_signed(p7) && p7->d.sign != NULL &&
+	    (certs = p7->d.sign->cert) != NULL && sk_X509_num(certs) > 0) {
+		x = sk_X509_value(certs, sk_X509_num(certs) - 1);
+		if (!X509_up_ref(x))
+			x = NULL;
+	}
+	PKCS7_free(p7);
+	return x;
+}
+
+/*
+ * A subject as "CN=x,O=y" (',' escaped by '\') or "/CN=x/O=y" into a
+ * Name; NULL after a message.
+ */
+static X509_NAME *
+parse_subject(const char *s)
+{
+	X509_NAME	*n;
+	char		*buf;
+	size_t		 i, o = 0;
+
+	if (*s == '/')
+		return parse_dn(s);
+	/* Comma form: rewrite to the slash form parse_dn() reads. */
+	if ((buf = malloc(2 * strlen(s) + 2)) == NULL) {
+		warnx("out of memory");
+		return NULL;
+	}
+	buf[o++] = '/';
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\\' && s[i + 1] != '\0') {
+			buf[o++] = '\\';
+			buf[o++] = s[++i];
+		} else if (s[i] == ',')
+			buf[o++] = '/';
+		else if (s[i] == '/') {
+			buf[o++] = '\\';
+			buf[o++] = '/';
+		} else
+			buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	n = parse_dn(buf);
+	free(buf);
+	return n;
+}
+
+/*
+ * The Subject key: an array of RDNs, each an array of [type, value]
+ * pairs, the type as Apple knows it (C, L, ST, O, OU, CN) or a dotted
+ * OID.  Returns 1 or 0.
+ */
+static void
+px_subject(struct plist *p, const X509_NAME *n)
+{
+	static const char *const apple[] = { "C", "L", "ST", "O", "OU",
+	    "CN" };
+	const X509_NAME_ENTRY	*e;
+	unsigned char		*u = NULL;
+	const char		*sn;
+	char			 oid[128];
+	size_t			 k;
+	int			 i, len;
+
+	px_key(p, "Subject");
+	px_open(p, "array");
+	for (i = 0; i < X509_NAME_entry_count(n); i++) {
+		e = X509_NAME_get_entry(n, i);
+		sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
+		for (k = 0; sn != NULL && k < NELEM(apple); k++)
+			if (strcmp(sn, apple[k]) == 0)
+				break;
+		if (sn == NULL || k == NELEM(apple)) {
+			if (OBJ_obj2txt(oid, sizeof(oid),
+			    X509_NAME_ENTRY_get_object(e), 1) <= 0)
+				p->err = 1;
+			sn = oid;
+		}
+		if ((len = ASN1_STRING_to_UTF8(&u,
+		    X509_NAME_ENTRY_get_data(e))) < 0 ||
+		    memchr(u, '\0', (size_t)len) != NULL) {
+			p->err = 1;
+			break;
+		}
+		px_open(p, "array");
+		px_open(p, "array");
+		px_text(p, "string", sn);
+		px_text(p, "string", (char *)u);
+		px_close(p, "array");
+		px_close(p, "array");
+		OPENSSL_free(u);
+		u = NULL;
+	}
+	OPENSSL_free(u);
+	px_close(p, "array");
+}
+
+/* The --san prefixes and the SubjectAltName keys Apple knows. */
+static const struct {
+	const char	*pfx;
+	const char	*key;
+} mc_san[] = {
+	{ "dns:", "dNSName" },
+	{ "email:", "rfc822Name" },
+	{ "upn:", "ntPrincipalName" },
+	{ "uri:", "uniformResourceIdentifier" },
+};
+
+/* The index in mc_san[] of a --san TYPE:VALUE, or -1. */
+static int
+san_type(const char *san)
+{
+	size_t	 k, l;
+
+	for (k = 0; k < NELEM(mc_san); k++) {
+		l = strlen(mc_san[k].pfx);
+		if (strncasecmp(san, mc_san[k].pfx, l) == 0 && san[l] != '\0')
+			return (int)k;
+	}
+	return -1;
+}
+
+/*
+ * The SubjectAltName dictionary from --san TYPE:VALUE options (checked
+ * by san_type() already), each key an array of strings.
+ */
+static void
+px_sans(struct plist *p, const char *const *san, size_t n)
+{
+	size_t	 i, k, cnt;
+
+	if (n == 0)
+		return;
+	px_key(p, "SubjectAltName");
+	px_open(p, "dict");
+	for (k = 0; k < NELEM(mc_san); k++) {
+		for (cnt = 0, i = 0; i < n; i++)
+			cnt += san_type(san[i]) == (int)k;
+		if (cnt == 0)
+			continue;
+		px_key(p, mc_san[k].key);
+		px_open(p, "array");
+		for (i = 0; i < n; i++)
+			if (san_type(san[i]) == (int)k)
+				px_text(p, "string", san[i] +
+				    strlen(mc_san[k].pfx));
+		px_close(p, "array");
+	}
+	px_close(p, "dict");
+}
+
+/* What goes into a profile. */
+struct mc {
+	const struct tenant	*t;
+	const char		*url;
+	const char		*name;		/* the Name key */
+	const char		*challenge;	/* or NULL */
+	X509_NAME		*subject;	/* or NULL */
+	long			 keysize;
+	const char *const	*san;
+	size_t			 nsan;
+	X509			*top;	/* CAFingerprint, root */
+};
+
+/* The common Payload* keys of a payload dictionary. */
+static void
+px_payload_keys(struct plist *p, const char *type, const char *id,
+    const char *uuid, const char *display)
+{
+	px_kstr(p, "PayloadDisplayName", display);
+	px_kstr(p, "PayloadIdentifier", id);
+	px_kstr(p, "PayloadType", type);
+	px_kstr(p, "PayloadUUID", uuid);
+	px_kint(p, "PayloadVersion", 1);
+}
+
+/*
+ * Write the profile of m into the memory BIO b.  Returns 1, or 0 after
+ * a message.
+ */
+static int
+mc_write(const struct mc *m, BIO *b)
+{
+	const struct conf_tenant	*ct = m->t->conf;
+	struct plist			 p;
+	unsigned char			*der = NULL;
+	uint8_t				 fp[SHA_DIGEST_LENGTH];
+	char				 u_top[37], u_scep[37], u_root[37];
+	char				 id[CONF_TENANT_MAX + 32];
+	char				 disp[CONF_TENANT_MAX + 32];
+	unsigned int			 fplen;
+	int				 len, slow, rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.b = b;
+	/* Apple compares CAFingerprint as SHA-1 (or MD5) only. */
+	if (!X509_digest(m->top, EVP_sha1(), fp, &fplen) ||
+	    fplen != sizeof(fp) || (len = i2d_X509(m->top, &der)) <= 0 ||
+	    !stable_uuid(ct->name, fp, "profile", u_top) ||
+	    !stable_uuid(ct->name, fp, "scep", u_scep) ||
+	    !stable_uuid(ct->name, fp, "root", u_root)) {
+		warnx("cannot hash the CA certificate");
+		goto out;
+	}
+	/* Poll long enough for an operator or a webhook (INTEROP.md 2.4). */
+	slow = ct->approval != CONF_APPROVAL_AUTO;
+
+	px_line(&p, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+	    "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+	    "<plist version=\"1.0\">\n");
+	px_open(&p, "dict");
+	px_key(&p, "PayloadContent");
+	px_open(&p, "array");
+
+	/* The SCEP payload. */
+	px_open(&p, "dict");
+	px_key(&p, "PayloadContent");
+	px_open(&p, "dict");
+	px_kstr(&p, "URL", m->url);
+	px_kstr(&p, "Name", m->name);
+	if (m->subject != NULL)
+		px_subject(&p, m->subject);
+	if (m->challenge != NULL)
+		px_kstr(&p, "Challenge", m->challenge);
+	px_kint(&p, "Keysize", m->keysize);
+	px_kstr(&p, "Key Type", "RSA");
+	px_kint(&p, "Key Usage", APPLE_KU_BOTH);
+	px_kint(&p, "Retries", slow ? APPLE_RETRIES_SLOW : APPLE_RETRIES_AUTO);
+	px_kint(&p, "RetryDelay", slow ? APPLE_DELAY_SLOW : APPLE_DELAY_AUTO);
+	px_kdata(&p, "CAFingerprint", fp, sizeof(fp));
+	px_sans(&p, m->san, m->nsan);
+	px_close(&p, "dict");
+	snprintf(id, sizeof(id), "scepd.%s.scep", ct->name);
+	snprintf(disp, sizeof(disp), "SCEP enrolment (%s)", ct->name);
+	px_payload_keys(&p, "com.apple.security.scep", id, u_scep, disp);
+	px_close(&p, "dict");
+
+	/* The root payload: what devices must trust. */
+	px_open(&p, "dict");
+	px_kdata(&p, "PayloadContent", der, (size_t)len);
+	snprintf(id, sizeof(id), "%s-ca.cer", ct->name);
+	px_kstr(&p, "PayloadCertificateFileName", id);
+	snprintf(id, sizeof(id), "scepd.%s.root", ct->name);
+	snprintf(disp, sizeof(disp), "CA certificate (%s)", ct->name);
+	px_payload_keys(&p, "com.apple.security.root", id, u_root, disp);
+	px_close(&p, "dict");
+
+	px_close(&p, "array");
+	snprintf(id, sizeof(id), "scepd.%s", ct->name);
+	snprintf(disp, sizeof(disp), "SCEP %s", ct->name);
+	px_payload_keys(&p, "Configuration", id, u_top, disp);
+	px_close(&p, "dict");
+	px_line(&p, "</plist>\n");
+	if (p.err) {
+		warnx("cannot write the profile (a value holds a control "
+		    "character, or out of memory)");
+		goto out;
+	}
+	rc = 1;
+out:
+	OPENSSL_free(der);
+	return rc;
+}
+
+/*
+ * CMS-sign the profile in b with certfile and keyfile (DER SignedData
+ * with the content attached, as devices expect of a signed profile)
+ * into *out (BIO_free()).  Returns 1, or 0 after a message.
+ */
+static int
+mc_sign(BIO *b, const char *certfile, const char *keyfile, BIO **out)
+{
+	X509		*x = NULL;
+	EVP_PKEY	*k = NULL;
+	CMS_ContentInfo	*cms = NULL;
+	BIO		*o = NULL;
+	int		 rc = 0;
+
+	*out = NULL;
+	if ((x = read_cert(certfile)) == NULL || (k = read_key(keyfile)) ==
+	    NULL)
+		goto out;
+	if (X509_check_private_key(x, k) != 1) {
+		warnx("%s does not match %s", keyfile, certfile);
+		goto out;
+	}
+	if ((cms = CMS_sign(x, k, NULL, b, CMS_BINARY | CMS_NOSMIMECAP)) ==
+	    NULL || (o = BIO_new(BIO_s_mem())) == NULL ||
+	    !i2d_CMS_bio(o, cms)) {
+		warnx("cannot sign the profile");
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+	rc = 1;
+out:
+	BIO_free(o);
+	CMS_ContentInfo_free(cms);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Default lifetime of a profile's one-time challenge (--ttl). */
+#define MC_OTP_TTL		(7 * 86400)
+
+/*
+ * A fresh one-time challenge for a profile (otp_create()), bound to the
+ * subject unless it holds an Apple variable such as %HardwareUUID%
+ * (expanded on the device, so it cannot be bound here).  Returns the
+ * password (cleanse, then free()) or NULL after a message.
+ */
+static char *
+mc_otp(struct server *s, const struct tenant *t, const X509_NAME *subject,
+    time_t ttl)
+{
+	char	 pw[OTP_PW_LEN + 1], id[OTP_ID_LEN + 1], err[512];
+	char	*dn = NULL, *r = NULL;
+
+	if (subject != NULL && (dn = X509_NAME_oneline(subject, NULL, 0)) ==
+	    NULL) {
+		warnx("out of memory");
+		return NULL;
+	}
+	if (dn != NULL && strchr(dn, '%') != NULL) {
+		OPENSSL_free(dn);
+		dn = NULL;
+	}
+	if (!otp_create(s, t, time(NULL), ttl, dn, pw, sizeof(pw), id,
+	    sizeof(id), err, sizeof(err)))
+		warnx("%s", err);
+	else if ((r = strdup(pw)) == NULL)
+		warnx("out of memory");
+	else
+		fprintf(stderr, "scepadm: one-time challenge %s\n", id);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_free(dn);
+	return r;
+}
+
+/*
+ * scepadm mobileconfig TENANT --url URL [--challenge PW | --otp]
+ * [--subject DN] [--keysize N] [--san T:V ...] [--name NAME] [-o F]
+ * [--sign-cert F --sign-key F].
+ */
+static int
+cmd_mobileconfig(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	struct server		*s = NULL;
+	struct mc		 m;
+	BIO			*b = NULL, *signedb = NULL, *w;
+	const char		*tenant, *url = NULL, *chal = NULL;
+	const char		*subj = NULL, *ks = "2048", *name = NULL;
+	const char		*out = NULL, *scert = NULL, *skey = NULL;
+	const char		*san[MULTI_MAX], *ttls = NULL;
+	time_t			 ttl = MC_OTP_TTL;
+	char			*data, *otp = NULL;
+	size_t			 nsan = 0, i;
+	long			 len;
+	long long		 v;
+	int			 use_otp = 0, rc;
+	const struct opt opts[] = {
+		{ "challenge", 0, &chal, NULL, NULL, NULL },
+		{ "keysize", 0, &ks, NULL, NULL, NULL },
+		{ "name", 0, &name, NULL, NULL, NULL },
+		{ "otp", 0, NULL, &use_otp, NULL, NULL },
+		{ "output", 'o', &out, NULL, NULL, NULL },
+		{ "san", 0, NULL, NULL, san, &nsan },
+		{ "sign-cert", 0, &scert, NULL, NULL, NULL },
+		{ "sign-key", 0, &skey, NULL, NULL, NULL },
+		{ "subject", 0, &subj, NULL, NULL, NULL },
+		{ "ttl", 0, &ttls, NULL, NULL, NULL },
+		{ "url", 0, &url, NULL, NULL, NULL },
+	};
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = parse_opts1(c, argc, argv, opts, NELEM(opts), &tenant)) !=
+	    EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	if (url == NULL || (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0))
+		return usage_err(c, "--url: the http:// or https:// URL "
+		    "devices enrol at");
+	if (chal != NULL && use_otp)
+		return usage_err(c, "--challenge and --otp exclude each other");
+	if ((scert == NULL) != (skey == NULL))
+		return usage_err(c, "--sign-cert and --sign-key go together");
+	if (!parse_num(ks, 1024, 4096, &v) || (v != 1024 && v != 2048 &&
+	    v != 4096))
+		return usage_err(c, "--keysize: 1024, 2048 or 4096 (Apple's "
+		    "sizes)");
+	for (i = 0; i < nsan; i++)
+		if (san_type(san[i]) < 0)
+			return usage_err(c, "--san %s: expected dns:, email:, "
+			    "uri: or upn: and a value", san[i]);
+	if (ttls != NULL && (!use_otp || !parse_dur(ttls, &ttl) || ttl == 0))
+		return usage_err(c, "--ttl: a duration such as 7d, with --otp");
+	rc = EXIT_FAIL;
+	m.url = url;
+	m.keysize = (long)v;
+	m.san = san;
+	m.nsan = nsan;
+	if (subj != NULL && (m.subject = parse_subject(subj)) == NULL)
+		goto out;
+	if ((s = load_server(a)) == NULL)
+		goto out;
+	if ((m.t = server_tenant(s, tenant)) == NULL || *tenant == '\0') {
+		warnx("no tenant '%s' in %s", tenant, s->conf->path);
+		goto out;
+	}
+	m.name = name != NULL ? name : m.t->conf->name;
+	if (!conf_key_size_ok(m.t->conf, (unsigned int)m.keysize)) {
+		warnx("--keysize %ld is not allowed by tenant %s's key_sizes",
+		    m.keysize, tenant);
+		goto out;
+	}
+	/* The challenge: given, one-time, or the tenant's static one. */
+	if (use_otp) {
+		if (m.t->conf->challenge != CONF_CHALLENGE_OTP) {
+			warnx("--otp: tenant %s does not use one-time "
+			    "challenges", tenant);
+			goto out;
+		}
+		if ((otp = mc_otp(s, m.t, m.subject, ttl)) == NULL)
+			goto out;
+		m.challenge = otp;
+	} else if (chal != NULL)
+		m.challenge = chal;
+	else if (m.t->conf->challenge == CONF_CHALLENGE_STATIC)
+		m.challenge = m.t->conf->challenge_password;
+	else if (m.t->conf->challenge == CONF_CHALLENGE_OTP) {
+		warnx("tenant %s uses one-time challenges: say --otp", tenant);
+		goto out;
+	}
+	if ((m.top = served_top(m.t)) == NULL) {
+		warnx("cannot read the tenant's GetCACert certificates");
+		goto out;
+	}
+	if ((b = BIO_new(BIO_s_mem())) == NULL || !mc_write(&m, b))
+		goto out;
+	w = b;
+	if (scert != NULL) {
+		if (!mc_sign(b, scert, skey, &signedb))
+			goto out;
+		w = signedb;
+	}
+	if ((len = BIO_get_mem_data(w, &data)) <= 0)
+		goto out;
+	/* 0600: the profile may hold a challenge password. */
+	if (out != NULL) {
+		if (!write_new_file(out, data, (size_t)len, 0600, (gid_t)-1))
+			goto out;
+	} else if (fwrite(data, 1, (size_t)len, stdout) != (size_t)len ||
+	    fflush(stdout) != 0) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (otp != NULL) {
+		OPENSSL_cleanse(otp, strlen(otp));
+		free(otp);
+	}
+	BIO_free(signedb);
+	BIO_free(b);
+	X509_free(m.top);
+	X509_NAME_free(m.subject);
+	server_free(s);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * challenge create|list|revoke: one-time challenge passwords
+ * (challenge = otp, src/otp.c).  A password is printed once by create
+ * and never stored: list shows ids, states and bindings only.
+ */
+
+/* Most passwords one challenge create makes. */
+#define CHALLENGE_COUNT_MAX	1000
+/* Default and largest lifetime of a one-time challenge. */
+#define CHALLENGE_TTL_DEFAULT	3600
+#define CHALLENGE_TTL_MAX	(365LL * 86400)
+
+/*
+ * A duration: a number with an optional unit s, m, h or d (seconds by
+ * default), from 1 second to max.  Returns 1 with *out, or 0.
+ */
+static int
+parse_ttl(const char *s, long long max, time_t *out)
+{
+	char		 num[32];
+	size_t		 len;
+	long long	 v, mul = 1;
+
+	len = strlen(s);
+	if (len == 0 || len >= sizeof(num))
+		return 0;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'd':
+		mul *= 24;
+		/* FALLTHROUGH */
+	case 'h':
+		mul *= 60;
+		/* FALLTHROUGH */
+	case 'm':
+		mul *= 60;
+		/* FALLTHROUGH */
+	case 's':
+		num[len - 1] = '\0';
+		break;
+	default:
+		break;
+	}
+	if (!parse_num(num, 1, max, &v) || v > max / mul)
+		return 0;
+	*out = (time_t)(v * mul);
+	return 1;
+}
+
+/*
+ * scepadm challenge create TENANT [--ttl D] [--subject DN] [--count N]
+ * [--json]: make N one-time passwords and print them with their ids.
+ */
+static int
+cmd_challenge_create(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const struct option lo[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct server		*s = NULL;
+	const struct tenant	*t;
+	json_t			*arr = NULL, *o;
+	const char		*subject = NULL;
+	char			 pw[OTP_PW_LEN + 1], id[OTP_ID_LEN + 1];
+	char			 exp[32], err[1024];
+	time_t			 ttl = CHALLENGE_TTL_DEFAULT, now;
+	long long		 v, count = 1, i;
+	int			 ch, json = 0, rc = EXIT_FAIL;
+
+	memset(pw, 0, sizeof(pw));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hjn:s:t:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return help(c);
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			if (!parse_num(optarg, 1, CHALLENGE_COUNT_MAX, &v))
+				return usage_err(c, "--count: 1 to %d",
+				    CHALLENGE_COUNT_MAX);
+			count = v;
+			break;
+		case 's':
+			subject = optarg;
+			break;
+		case 't':
+			if (!parse_ttl(optarg, CHALLENGE_TTL_MAX, &ttl))
+				return usage_err(c, "--ttl: 1s to 365d (a "
+				    "number with s, m, h or d)");
+			break;
+		case ':':
+			return usage_err(c, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_err(c, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_err(c, argc == optind ? "the TENANT is missing" :
+		    "too many arguments");
+
+	if ((s = load_server(a)) == NULL)
+		goto out;
+	if ((t = server_tenant(s, argv[optind])) == NULL ||
+	    *argv[optind] == '\0') {
+		warnx("no tenant '%s' in %s", argv[optind], s->conf->path);
+		goto out;
+	}
+	if (t->conf->challenge != CONF_CHALLENGE_OTP) {
+		warnx("tenant %s does not use one-time challenges (set "
+		    "challenge = otp and challenge_key)", t->conf->name);
+		goto out;
+	}
+	if (json && (arr = json_array()) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (!json)
+		printf("%-*s  %-*s  %s\n", OTP_ID_LEN, "ID", OTP_PW_LEN,
+		    "PASSWORD", "EXPIRES");
+	now = time(NULL);
+	iso_time(now + ttl, exp, sizeof(exp));
+	for (i = 0; i < count; i++) {
+		if (!otp_create(s, t, now, ttl, subject, pw, sizeof(pw), id,
+		    sizeof(id), err, sizeof(err))) {
+			warnx("%s", err);
+			goto out;
+		}
+		if (!json)
+			printf("%s  %s  %s\n", id, pw, exp);
+		else if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) != 0 ||
+		    json_object_set_new(o, "id", json_string(id)) != 0 ||
+		    json_object_set_new(o, "tenant",
+		    json_string(t->conf->name)) != 0 ||
+		    json_object_set_new(o, "password", json_string(pw)) != 0 ||
+		    json_object_set_new(o, "expires", json_string(exp)) != 0 ||
+		    (subject != NULL && json_object_set_new(o, "subject",
+		    json_string(subject)) != 0)) {
+			warnx("out of memory");
+			goto out;
+		}
+		OPENSSL_cleanse(pw, sizeof(pw));
+	}
+	if (json) {
+		if (json_dumpf(arr, stdout, JSON_INDENT(2)) != 0) {
+			warnx("cannot write JSON");
+			goto out;
+		}
+		putchar('\n');
+	}
+	if (fflush(stdout) != 0) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	json_decref(arr);
+	server_free(s);
+	ERR_clear_error();
+	return rc;
+}
+
+/* One challenge as challenge list prints it. */
+struct chrow {
+	char	 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	char	 tenant[STORE_TENANT_MAX + 1];
+	char	 state[16];
+	char	 created[32];
+	char	 expires[32];
+	char	 subject[1024];
+	char	 txn[REQID_MAX];
+};
+
+/* The rows collected by chlist_cb(), and the time that decides expiry. */
+struct chrows {
+	struct chrow	*v;
+	size_t		 n, cap;
+	int		 oom;
+	time_t		 now;
+};
+
+/* store_challenge_list() callback: one challenge into a row. */
+static int
+chlist_cb(const struct store_challenge *ch, void *arg)
+{
+	struct chrows		*l = arg;
+	struct chrow		*row;
+	X509_NAME		*name;
+	const unsigned char	*p;
+	void			*nv;
+	size_t			 ncap;
+
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 16;
+		if ((nv = reallocarray(l->v, ncap, sizeof(*l->v))) == NULL) {
+			l->oom = 1;
+			return 0;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	row = &l->v[l->n++];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->id, sizeof(row->id), "%s", ch->id);
+	snprintf(row->tenant, sizeof(row->tenant), "%s", ch->tenant);
+	snprintf(row->state, sizeof(row->state), "%s",
+	    ch->state == STORE_CHALLENGE_USED ? "used" :
+	    ch->state == STORE_CHALLENGE_REVOKED ? "revoked" :
+	    l->now >= ch->expires ? "expired" : "unused");
+	iso_time(ch->created, row->created, sizeof(row->created));
+	iso_time(ch->expires, row->expires, sizeof(row->expires));
+	snprintf(row->subject, sizeof(row->subject), "-");
+	if (ch->subject_len > 0) {
+		p = ch->subject;
+		if ((name = d2i_X509_NAME(NULL, &p,
+		    (long)ch->subject_len)) == NULL)
+			snprintf(row->subject, sizeof(row->subject), "?");
+		else
+			(void)name_text(name, row->subject,
+			    sizeof(row->subject));
+		X509_NAME_free(name);
+	}
+	if (ch->bound)
+		reqid_text(&ch->req, row->txn, sizeof(row->txn));
+	else
+		snprintf(row->txn, sizeof(row->txn), "-");
+	ERR_clear_error();
+	return 1;
+}
+
+/* Print challenge rows as aligned text, or JSON; 1 or 0. */
+static int
+print_chrows(const struct chrows *l, int json)
+{
+	static const char *const head[] = { "ID", "TENANT", "STATE",
+	    "CREATED", "EXPIRES", "SUBJECT", "TRANSACTION" };
+	json_t	*arr = NULL, *o;
+	size_t	 w[6], i, k;
+	int	 rc = 0;
+
+	if (json) {
+		if ((arr = json_array()) == NULL)
+			goto out;
+		for (i = 0; i < l->n; i++) {
+			const struct chrow	*r = &l->v[i];
+
+			if ((o = json_object()) == NULL ||
+			    json_array_append_new(arr, o) != 0 ||
+			    json_object_set_new(o, "id",
+			    json_string(r->id)) != 0 ||
+			    json_object_set_new(o, "tenant",
+			    json_string(r->tenant)) != 0 ||
+			    json_object_set_new(o, "state",
+			    json_string(r->state)) != 0 ||
+			    json_object_set_new(o, "created",
+			    json_string(r->created)) != 0 ||
+			    json_object_set_new(o, "expires",
+			    json_string(r->expires)) != 0 ||
+			    json_object_set_new(o, "subject",
+			    strcmp(r->subject, "-") == 0 ? json_null() :
+			    json_string(r->subject)) != 0 ||
+			    json_object_set_new(o, "transaction",
+			    strcmp(r->txn, "-") == 0 ? json_null() :
+			    json_string(r->txn)) != 0)
+				goto out;
+		}
+		if (json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+			goto out;
+		putchar('\n');
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	if (l->n == 0)
+		goto out;
+	for (k = 0; k < 6; k++)
+		w[k] = strlen(head[k]);
+	for (i = 0; i < l->n; i++) {
+		const char	*col[6] = { l->v[i].id, l->v[i].tenant,
+		    l->v[i].state, l->v[i].created, l->v[i].expires,
+		    l->v[i].subject };
+
+		for (k = 0; k < 6; k++)
+			if (text_width(col[k]) > w[k])
+				w[k] = text_width(col[k]);
+	}
+	for (k = 0; k < 6; k++)
+		print_col(head[k], w[k]);
+	printf("%s\n", head[6]);
+	for (i = 0; i < l->n; i++) {
+		const char	*col[6] = { l->v[i].id, l->v[i].tenant,
+		    l->v[i].state, l->v[i].created, l->v[i].expires,
+		    l->v[i].subject };
+
+		for (k = 0; k < 6; k++)
+			print_col(col[k], w[k]);
+		printf("%s\n", l->v[i].txn);
+	}
+out:
+	json_decref(arr);
+	return rc;
+}
+
+/* scepadm challenge list [--tenant T] [--json]. */
+static int
+cmd_challenge_list(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	*conf = NULL;
+	struct store	*st = NULL;
+	struct chrows	 rows;
+	const char	*tenant = NULL;
+	enum store_rc	 src;
+	int		 ch, json = 0, rc = EXIT_FAIL;
+
+	memset(&rows, 0, sizeof(rows));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hjt:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return help(c);
+		case 'j':
+			json = 1;
+			break;
+		case 't':
+			tenant = optarg;
+			break;
+		case ':':
+			return usage_err(c, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_err(c, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_err(c, "too many arguments");
+
+	if ((conf = load_conf(a)) == NULL)
+		goto out;
+	if (tenant != NULL && conf_tenant_find(conf, tenant) == NULL) {
+		warnx("no tenant '%s' in %s", tenant, conf->path);
+		goto out;
+	}
+	if ((st = open_store(conf)) == NULL)
+		goto out;
+	rows.now = time(NULL);
+	if ((src = store_challenge_list(st, tenant, chlist_cb, &rows)) !=
+	    STORE_OK) {
+		store_warn(st, src, "listing challenges");
+		goto out;
+	}
+	if (rows.oom) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (!print_chrows(&rows, json)) {
+		warnx("cannot write JSON");
+		goto out;
+	}
+	if (fflush(stdout) != 0) {
+		warn("stdout");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(rows.v);
+	store_close(st);
+	conf_free(conf);
+	return rc;
+}
+
+/* scepadm challenge revoke ID [--tenant T]: an unused challenge. */
+static int
+cmd_challenge_revoke(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	*conf = NULL;
+	struct store	*st = NULL;
+	const char	*tenant = NULL, *id;
+	enum store_rc	 src;
+	int		 ch, rc = EXIT_FAIL;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":ht:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return help(c);
+		case 't':
+			tenant = optarg;
+			break;
+		case ':':
+			return usage_err(c, "%s needs a value",
+			    argv[optind - 1]);
+		default:
+			return usage_err(c, "unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_err(c, argc == optind ? "the challenge ID is "
+		    "missing" : "too many arguments");
+	id = argv[optind];
+
+	if ((conf = load_conf(a)) == NULL)
+		goto out;
+	if (tenant != NULL && conf_tenant_find(conf, tenant) == NULL) {
+		warnx("no tenant '%s' in %s", tenant, conf->path);
+		goto out;
+	}
+	if ((st = open_store(conf)) == NULL)
+		goto out;
+	src = store_challenge_revoke(st, tenant, id);
+	if (src == STORE_NOTFOUND || src == STORE_INVAL)
+		warnx("no challenge '%s'%s%s", id, tenant != NULL ?
+		    " in tenant " : "", tenant != NULL ? tenant : "");
+	else if (src == STORE_STATE)
+		warnx("challenge %s: %s", id, store_errstr(st));
+	else if (src != STORE_OK)
+		store_warn(st, src, "revoking the challenge");
+	else {
+		printf("Challenge %s revoked\n", id);
+		rc = EXIT_OK;
+	}
+out:
+	store_close(st);
+	conf_free(conf);
+	return rc;
+}
+
+/*
+ * The command table, in the order scepadm --help lists it.  Commands
+ * still to come (ca rollover) slot in here.
  */
 static const struct cmd cmds[] = {
 	{ "tenant", "create", cmd_tenant_create, "NAME [options]",
@@ -2593,7 +5266,8 @@ static const struct cmd cmds[] = {
 	    "(default auto)\n"
 	    "  --bits N               RSA CA key size, 2048 to 4096 "
 	    "(default 2048)\n"
-	    "  --challenge static|none  challenge mode (default static)\n"
+	    "  --challenge static|otp|none  challenge mode (default "
+	    "static)\n"
 	    "  --curve P-256|P-384    EC CA curve with --key ec (default "
 	    "P-256)\n"
 	    "  --database DIR         database directory, for a new "
@@ -2618,6 +5292,42 @@ static const struct cmd cmds[] = {
 	    "/CN=NAME SCEP CA)\n"
 	    "  --user USER            owner of a new database (the worker's "
 	    "user)\n" },
+	{ "tenant", "import", cmd_tenant_import,
+	    "NAME --ca-cert F --ca-key F --ra-cert F --ra-key F [options]",
+	    "Import an existing CA (an intermediate, say) and its RA as a "
+	    "tenant",
+	    "  --approval auto|manual who approves first enrolments "
+	    "(default auto)\n"
+	    "  --ca-cert FILE         the CA certificate (PEM)\n"
+	    "  --ca-key FILE          its private key (PEM, unencrypted)\n"
+	    "  --chain FILE           certificates above the CA (PEM), served "
+	    "in GetCACert\n"
+	    "  --dir DIR              where the copies go (default as for "
+	    "tenant create)\n"
+	    "  --group GROUP          group of the files (the worker's "
+	    "group)\n"
+	    "  --password PW          the static challenge (default: a "
+	    "random one, printed once)\n"
+	    "  --ra-cert FILE         the RA certificate, issued by the CA "
+	    "(RSA,\n"
+	    "                         digitalSignature and keyEncipherment)\n"
+	    "  --ra-key FILE          its private key\n" },
+	{ "tenant", "list", cmd_tenant_list, "[--json]",
+	    "List the tenants with their modes and CA",
+	    "  --json                 print a JSON array\n" },
+	{ "tenant", "show", cmd_tenant_show, "NAME [--json]",
+	    "Show a tenant's settings (no secrets) and its CA and RA",
+	    "  --json                 print a JSON object\n" },
+	{ "tenant", "check", cmd_tenant_check, "NAME",
+	    "Report what real clients would reject; exit 1 if anything",
+	    "" },
+	{ "issue", NULL, cmd_issue, "TENANT --csr FILE [--days N] [-o FILE]",
+	    "Sign a CSR outside SCEP under the tenant's policy and record it",
+	    "  --csr FILE             the PKCS#10 request (PEM or DER)\n"
+	    "  --days N               validity in days (default: the "
+	    "tenant's validity)\n"
+	    "  -o, --output FILE      write the PEM to the new FILE, not "
+	    "stdout\n" },
 	{ "request", "list", cmd_request_list, "[--json] [--tenant T]",
 	    "List the PENDING requests",
 	    "  --json                 print a JSON array\n"
@@ -2629,6 +5339,10 @@ static const struct cmd cmds[] = {
 	{ "request", "reject", cmd_request_reject, "ID [--reason TEXT]",
 	    "Reject a PENDING request",
 	    "  --reason TEXT          the reason kept with the request\n" },
+	{ "request", "show", cmd_request_show, "ID [--json]",
+	    "Show a request: a PENDING one by its listed ID, any other by "
+	    "its full ID",
+	    "  --json                 print a JSON object\n" },
 	{ "cert", "revoke", cmd_cert_revoke,
 	    "SERIAL [--tenant T] [--reason REASON]",
 	    "Revoke a certificate and regenerate its tenant's CRL",
@@ -2639,10 +5353,66 @@ static const struct cmd cmds[] = {
 	    "                         privilegeWithdrawn or aACompromise\n"
 	    "  --tenant T             the tenant (needed only when several "
 	    "hold the serial)\n" },
-	{ "cert", "list", cmd_cert_list, "[--json] [--tenant T]",
+	{ "cert", "list", cmd_cert_list,
+	    "[--json] [--tenant T] [--expiring DUR] [--subject TEXT]",
 	    "List the stored certificates (with the RA's) by notAfter",
+	    "  --expiring DUR         only valid ones expiring within DUR "
+	    "(30d, 12h, 2w)\n"
 	    "  --json                 print a JSON array\n"
+	    "  --subject TEXT         only subjects containing TEXT (any "
+	    "case)\n"
 	    "  --tenant T             only the certificates of tenant T\n" },
+	{ "cert", "show", cmd_cert_show, "SERIAL [--tenant T] [--json]",
+	    "Show a stored certificate",
+	    "  --json                 print a JSON object\n"
+	    "  --tenant T             the tenant (needed only when several "
+	    "hold the serial)\n" },
+	{ "cert", "export", cmd_cert_export, "SERIAL [--tenant T] [-o FILE]",
+	    "Write a stored certificate as PEM",
+	    "  -o, --output FILE      write it to the new FILE, not stdout\n"
+	    "  --tenant T             the tenant (needed only when several "
+	    "hold the serial)\n" },
+	{ "mobileconfig", NULL, cmd_mobileconfig,
+	    "TENANT --url URL [options]",
+	    "Write an Apple configuration profile (SCEP and root payloads)",
+	    "  --challenge PW         the challenge (default: the tenant's "
+	    "static one)\n"
+	    "  --keysize N            RSA key size, 1024, 2048 or 4096 "
+	    "(default 2048)\n"
+	    "  --name NAME            the Name key, sent as message= "
+	    "(default TENANT)\n"
+	    "  -o, --output FILE      write it to the new FILE (0600), not "
+	    "stdout\n"
+	    "  --otp                  a fresh one-time challenge in the "
+	    "profile\n"
+	    "  --san TYPE:VALUE       a subjectAltName: dns:, email:, uri: "
+	    "or upn: (repeatable)\n"
+	    "  --sign-cert FILE       sign the profile (CMS) with this "
+	    "certificate ...\n"
+	    "  --sign-key FILE        ... and this key\n"
+	    "  --subject DN           CN=x,O=y or /CN=x/O=y\n"
+	    "  --ttl DUR              lifetime of the --otp challenge "
+	    "(default 7d)\n"
+	    "  --url URL              the SCEP URL devices enrol at\n" },
+	{ "challenge", "create", cmd_challenge_create,
+	    "TENANT [--ttl D] [--subject DN] [--count N] [--json]",
+	    "Make one-time challenge passwords (challenge = otp) and print "
+	    "them once",
+	    "  --count N              how many, 1 to 1000 (default 1)\n"
+	    "  --json                 print a JSON array\n"
+	    "  --subject DN           only for a CSR with this subject, "
+	    "/CN=name/O=org\n"
+	    "  --ttl D                lifetime: N, Ns, Nm, Nh or Nd "
+	    "(default 1h)\n" },
+	{ "challenge", "list", cmd_challenge_list, "[--json] [--tenant T]",
+	    "List one-time challenges: id, state, expiry, binding (never "
+	    "the password)",
+	    "  --json                 print a JSON array\n"
+	    "  --tenant T             only the challenges of tenant T\n" },
+	{ "challenge", "revoke", cmd_challenge_revoke, "ID [--tenant T]",
+	    "Revoke an unused one-time challenge",
+	    "  --tenant T             the tenant (default: whichever has "
+	    "ID)\n" },
 	{ "crl", NULL, cmd_crl, "TENANT [-o FILE] [--pem]",
 	    "Generate, sign and store a new CRL and write it out",
 	    "  -o, --output FILE      write it to FILE (atomically); default "

@@ -8,6 +8,8 @@
 #ifndef SRC_SERVER_H
 #define SRC_SERVER_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -37,6 +39,8 @@ struct tenant {
 	const char	*nextcacert_ctype;
 	char		 caps[256];	/* GetCACaps body */
 	size_t		 capslen;
+	uint8_t		*otp_key;	/* challenge_key (otp), cleansed */
+	size_t		 otp_key_len;
 };
 
 /* Everything loaded once per process. */
@@ -116,5 +120,35 @@ enum store_rc	 crl_current(struct server *, const struct tenant *t,
 /* Generate, sign and store a new CRL now (scepadm crl, revocation). */
 enum store_rc	 crl_generate(struct server *, const struct tenant *t,
 		    time_t now, struct scep_buf *out);
+
+/*
+ * One-time challenges (otp.c).  Passwords are OTP_PW_LEN characters,
+ * ids OTP_ID_LEN lowercase hex digits; challenge keys are files of
+ * OTP_KEY_MIN to OTP_KEY_MAX bytes (OTP_KEY_GEN when generated).
+ * otp_create: make one challenge of tenant t valid for ttl seconds from
+ * now, bound to subject (openssl -subj form, or NULL), store its HMAC
+ * and return the password in pw (pwsz >= OTP_PW_LEN + 1; show it once,
+ * then cleanse it) and its id in id (idsz >= OTP_ID_LEN + 1).  Returns
+ * 1, or 0 with a message in err.  otp_hmac: the stored form of a
+ * password, HMAC-SHA256 under t's key; 1 or 0.  otp_key_load: read a
+ * key file (free with otp_key_free()); otp_key_generate: write a new
+ * one (O_EXCL, mode 0640, group gid or (gid_t)-1); 1, or 0 with err.
+ */
+#define OTP_PW_LEN	20
+#define OTP_ID_LEN	16
+#define OTP_KEY_MIN	32
+#define OTP_KEY_MAX	1024
+#define OTP_KEY_GEN	32
+
+int		 otp_create(struct server *, const struct tenant *t, time_t now,
+		    time_t ttl, const char *subject, char *pw, size_t pwsz,
+		    char *id, size_t idsz, char *err, size_t errsz);
+int		 otp_hmac(const struct tenant *t, const uint8_t *pw,
+		    size_t len, uint8_t out[STORE_HASH_LEN]);
+int		 otp_key_load(const char *path, uint8_t **key, size_t *len,
+		    char *err, size_t errsz);
+void		 otp_key_free(uint8_t *key, size_t len);
+int		 otp_key_generate(const char *path, gid_t gid, char *err,
+		    size_t errsz);
 
 #endif /* SRC_SERVER_H */

@@ -28,6 +28,14 @@
  *   revoked    lp8(tenant) lp8(serial) -> revocation record
  *   crl        lp8(tenant) 'n' -> u8 1, u64 last reserved CRL number
  *              lp8(tenant) 'd' -> CRL record
+ *   job        lp8(tenant) lp8(txid) keyhash[32] (the request's key)
+ *              -> job record; one per PENDING request of a webhook
+ *              tenant still to be decided, deleted with the decision
+ *   challenge  lp8(tenant) 'h' hmac[32] -> challenge record
+ *              lp8(tenant) 'i' lp8(id) -> hmac[32] (the id index)
+ *              one-time challenges: the HMAC-SHA256 of the password
+ *              under the tenant's challenge_key, never the password;
+ *              'h' for the check at enrolment, 'i' for scepadm
  *
  * Serials are the big-endian magnitude without leading zero bytes.
  *
@@ -50,6 +58,13 @@
  *   revocation u8 1, i64 revoked_at, u8 reason, i64 not_after
  *   nonce      u8 1, keyhash[32], i64 seen_at
  *   CRL        u8 1, u64 number, i64 this_update, lp32 der
+ *   job        u8 1, i64 enqueued, i64 next_at, i64 claimed_until,
+ *              u32 attempts, lp32 csr
+ *   challenge  u8 1, u8 state, i64 created, i64 expires, lp8 id,
+ *              lp16 subject (bound Name DER, may be empty), u8 bound
+ *              (0 unused, 1 used, 2 used and its request stored),
+ *              [i64 used_at, lp8 txid, keyhash[32], csr_hash[32] if
+ *              bound: the request that used it]
  *
  * Schema changes: bump STORE_SCHEMA_VERSION and append a step to
  * migrations[]; store_open() runs every missing step in one write
@@ -1436,6 +1451,80 @@ out:
  * Requests.
  */
 
+static enum store_rc	 req_insert(struct store *,
+			    const struct store_req *, unsigned int,
+			    const uint8_t *, size_t, time_t, struct store_req **);
+
+/*
+ * Webhook jobs (key: the request's key).
+ */
+
+/* Write job under its request's key, replacing any. */
+static enum store_rc
+job_write(struct store *st, MDB_txn *txn, const struct store_job *job)
+{
+	struct wbuf	 kw, w;
+	uint8_t		 kb[KEY_MAX];
+	MDB_val		 k;
+	enum store_rc	 ret;
+
+	wb_heap(&w);
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_req(&kw, &job->key);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	wb_u8(&w, REC_V1);
+	wb_i64(&w, job->enqueued);
+	wb_i64(&w, job->next_at);
+	wb_i64(&w, job->claimed_until);
+	wb_be(&w, job->attempts, 4);
+	wb_lp(&w, job->csr, job->csr_len, 4);
+	ret = db_put(st, txn, TBL_JOB, &k, &w, 0);
+out:
+	wb_free(&w);
+	return ret;
+}
+
+/*
+ * Copy the borrowed job record (k, v) into one allocation *out.
+ * Returns STORE_OK, STORE_CORRUPT or STORE_ERROR.
+ */
+static enum store_rc
+job_copy(struct store *st, const MDB_val *k, const MDB_val *v,
+    struct store_job **out)
+{
+	struct store_job	*j;
+	struct rbuf		 r;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j) + v->mv_size)) == NULL) {
+		seterr(st, "out of memory");
+		return STORE_ERROR;
+	}
+	memcpy(j + 1, v->mv_data, v->mv_size);
+	rb_init(&r, j + 1, v->mv_size);
+	if (rb_u8(&r) != REC_V1 ||
+	    !reqkey_decode(k->mv_data, k->mv_size, &j->key)) {
+		free(j);
+		seterr(st, "corrupt job record");
+		return STORE_CORRUPT;
+	}
+	j->enqueued = (time_t)rb_i64(&r);
+	j->next_at = (time_t)rb_i64(&r);
+	j->claimed_until = (time_t)rb_i64(&r);
+	j->attempts = (unsigned int)rb_be(&r, 4);
+	j->csr = rb_lp(&r, 4, STORE_CSR_MAX, &j->csr_len);
+	if (!rb_done(&r) || j->csr_len == 0) {
+		free(j);
+		seterr(st, "corrupt job record");
+		return STORE_CORRUPT;
+	}
+	*out = j;
+	return STORE_OK;
+}
+
 /* Read and copy the request under key in txn. */
 static enum store_rc
 req_read(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
@@ -1455,6 +1544,9 @@ req_read(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
 		return ret;
 	return req_copy(st, key, &v, out);
 }
+
+static enum store_rc	 challenge_settle(struct store *, MDB_txn *,
+			    const struct store_req *);
 
 /*
  * Write r under its key (replacing any record) and keep the pending
@@ -1488,6 +1580,13 @@ req_write(struct store *st, MDB_txn *txn, const struct store_req *r,
 		ret = db_del(st, txn, TBL_PENDING, &pk, &pd);
 	else if (!was_pending && r->state == STORE_REQ_PENDING)
 		ret = db_put(st, txn, TBL_PENDING, &pk, &dw, 0);
+	/* A decision deletes the webhook job and its CSR (6.4). */
+	if (ret == STORE_OK && was_pending && r->state != STORE_REQ_PENDING &&
+	    (ret = db_del(st, txn, TBL_JOB, &k, NULL)) == STORE_NOTFOUND)
+		ret = STORE_OK;
+	/* The one-time challenge it used has now stored its outcome. */
+	if (ret == STORE_OK && r->challenge_id_len > 0)
+		ret = challenge_settle(st, txn, r);
 out:
 	wb_free(&w);
 	return ret;
@@ -1561,6 +1660,37 @@ enum store_rc
 store_req_insert(struct store *st, const struct store_req *req,
     unsigned int max_pending, struct store_req **existing)
 {
+	return req_insert(st, req, max_pending, NULL, 0, 0, existing);
+}
+
+/*
+ * A PENDING request and its webhook job (with the CSR) in one write
+ * transaction; see store.h.
+ */
+enum store_rc
+store_req_insert_job(struct store *st, const struct store_req *req,
+    unsigned int max_pending, const uint8_t *csr, size_t csr_len,
+    time_t now, struct store_req **existing)
+{
+	if (existing != NULL)
+		*existing = NULL;
+	if (csr == NULL || csr_len == 0 || csr_len > STORE_CSR_MAX ||
+	    req->state != STORE_REQ_PENDING) {
+		seterr(st, "invalid job");
+		return STORE_INVAL;
+	}
+	return req_insert(st, req, max_pending, csr, csr_len, now, existing);
+}
+
+/*
+ * Insert req (store_req_insert()) and, when csr is not NULL, its job
+ * due at now, in one write transaction.
+ */
+static enum store_rc
+req_insert(struct store *st, const struct store_req *req,
+    unsigned int max_pending, const uint8_t *csr, size_t csr_len,
+    time_t now, struct store_req **existing)
+{
 	MDB_txn		*txn = NULL;
 	size_t		 n;
 	enum store_rc	 ret;
@@ -1601,6 +1731,17 @@ store_req_insert(struct store *st, const struct store_req *req,
 	}
 	if ((ret = req_write(st, txn, req, 0)) != STORE_OK)
 		goto out;
+	if (csr != NULL) {
+		struct store_job	 job;
+
+		memset(&job, 0, sizeof(job));
+		job.key = req->key;
+		job.enqueued = job.next_at = now;
+		job.csr = csr;
+		job.csr_len = csr_len;
+		if ((ret = job_write(st, txn, &job)) != STORE_OK)
+			goto out;
+	}
 	ret = txn_commit(st, &txn);
 out:
 	txn_end(&txn);
@@ -1887,6 +2028,211 @@ void
 store_req_free(struct store_req *req)
 {
 	free(req);
+}
+
+/*
+ * Claim the first due, unleased job; see store.h.  Jobs of requests
+ * decided meanwhile (by an operator, pending_ttl) are dropped.
+ */
+enum store_rc
+store_job_claim(struct store *st, time_t now, time_t lease,
+    struct store_job **out)
+{
+	MDB_txn			*txn = NULL;
+	MDB_cursor		*cur = NULL;
+	MDB_val			 k, v;
+	struct store_job	*j = NULL;
+	struct store_req	*r = NULL;
+	enum store_rc		 ret;
+	int			 rc, corrupt = 0;
+
+	*out = NULL;
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, st->dbi[TBL_JOB], &cur)) != 0) {
+		ret = mdberr(st, rc, "job");
+		goto out;
+	}
+	ret = STORE_NOTFOUND;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		store_job_free(j);
+		j = NULL;
+		ret = job_copy(st, &k, &v, &j);
+		if (ret == STORE_CORRUPT) {
+			/* Dropped: its request waits for an operator. */
+			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
+				ret = mdberr(st, rc, "job");
+				goto out;
+			}
+			corrupt = 1;
+			ret = STORE_NOTFOUND;
+			continue;
+		}
+		if (ret != STORE_OK)
+			goto out;
+		store_req_free(r);
+		r = NULL;
+		ret = req_read(st, txn, &j->key, &r);
+		if (ret == STORE_NOTFOUND ||
+		    (ret == STORE_OK && r->state != STORE_REQ_PENDING)) {
+			/* Decided without the dispatcher: drop the CSR. */
+			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
+				ret = mdberr(st, rc, "job");
+				goto out;
+			}
+			ret = STORE_NOTFOUND;
+			continue;
+		}
+		if (ret != STORE_OK)
+			goto out;
+		ret = STORE_NOTFOUND;
+		if (j->next_at > now || j->claimed_until > now)
+			continue;
+		j->claimed_until = now + lease;
+		ret = STORE_OK;
+		break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ret = mdberr(st, rc, "job");
+		goto out;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (ret == STORE_OK && (ret = job_write(st, txn, j)) != STORE_OK)
+		goto out;
+	/* Commit the lease, or the deletions of decided jobs. */
+	if (ret == STORE_OK) {
+		if ((ret = txn_commit(st, &txn)) != STORE_OK)
+			goto out;
+	} else if (txn_commit(st, &txn) != STORE_OK) {
+		ret = STORE_ERROR;
+		goto out;
+	}
+	if (ret == STORE_OK) {
+		*out = j;
+		j = NULL;
+	} else if (corrupt) {
+		seterr(st, "corrupt job record deleted");
+		ret = STORE_CORRUPT;
+	} else
+		seterr(st, "no job due");
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	txn_end(&txn);
+	store_job_free(j);
+	store_req_free(r);
+	return ret;
+}
+
+/* Read the job of key in txn into *out. */
+static enum store_rc
+job_read(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
+    struct store_job **out)
+{
+	struct wbuf	 kw;
+	uint8_t		 kb[KEY_MAX];
+	MDB_val		 k, v;
+	enum store_rc	 ret;
+
+	*out = NULL;
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_req(&kw, key);
+	if (!key_done(st, &kw, &k))
+		return STORE_INVAL;
+	if ((ret = db_get(st, txn, TBL_JOB, &k, &v)) != STORE_OK)
+		return ret;
+	return job_copy(st, &k, &v, out);
+}
+
+/* A failed call: attempts + 1, due again at next_at, lease released. */
+enum store_rc
+store_job_retry(struct store *st, const struct store_reqkey *key,
+    time_t next_at)
+{
+	MDB_txn			*txn = NULL;
+	struct store_job	*j = NULL;
+	enum store_rc		 ret;
+
+	if (!reqkey_valid(key)) {
+		seterr(st, "invalid request key");
+		return STORE_INVAL;
+	}
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	if ((ret = job_read(st, txn, key, &j)) != STORE_OK)
+		goto out;
+	j->attempts++;
+	j->next_at = next_at;
+	j->claimed_until = 0;
+	if ((ret = job_write(st, txn, j)) != STORE_OK)
+		goto out;
+	ret = txn_commit(st, &txn);
+out:
+	txn_end(&txn);
+	store_job_free(j);
+	return ret;
+}
+
+/* Delete the job of key (its request stays as it is). */
+enum store_rc
+store_job_delete(struct store *st, const struct store_reqkey *key)
+{
+	MDB_txn		*txn = NULL;
+	struct wbuf	 kw;
+	uint8_t		 kb[KEY_MAX];
+	MDB_val		 k;
+	enum store_rc	 ret;
+
+	if (!reqkey_valid(key)) {
+		seterr(st, "invalid request key");
+		return STORE_INVAL;
+	}
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_req(&kw, key);
+	if (!key_done(st, &kw, &k))
+		return STORE_INVAL;
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	if ((ret = db_del(st, txn, TBL_JOB, &k, NULL)) != STORE_OK)
+		goto out;
+	ret = txn_commit(st, &txn);
+out:
+	txn_end(&txn);
+	return ret;
+}
+
+/* The number of queued jobs. */
+enum store_rc
+store_job_count(struct store *st, size_t *count)
+{
+	MDB_txn		*txn = NULL;
+	MDB_stat	 ms;
+	enum store_rc	 ret;
+	int		 rc;
+
+	*count = 0;
+	if ((ret = txn_begin(st, MDB_RDONLY, &txn)) != STORE_OK)
+		goto out;
+	if ((rc = mdb_stat(txn, st->dbi[TBL_JOB], &ms)) != 0) {
+		ret = mdberr(st, rc, "job");
+		goto out;
+	}
+	*count = ms.ms_entries;
+out:
+	txn_end(&txn);
+	return ret;
+}
+
+/* Free a job; NULL is allowed. */
+void
+store_job_free(struct store_job *job)
+{
+	/* The CSR holds the challenge password. */
+	if (job != NULL && job->csr != NULL)
+		OPENSSL_cleanse((void *)job->csr, job->csr_len);
+	free(job);
 }
 
 /*
@@ -2865,6 +3211,609 @@ void
 store_crl_free(struct store_crl *crl)
 {
 	free(crl);
+}
+
+/*
+ * One-time challenges (layouts at the top: the 'h' record by HMAC, the
+ * 'i' index by id).
+ */
+
+/* Refusals of store_challenge_use(), sent as failInfoText. */
+#define R_CH_UNKNOWN	"unknown or foreign challenge password"
+#define R_CH_REVOKED	"challenge password revoked"
+#define R_CH_EXPIRED	"challenge password expired"
+#define R_CH_SUBJECT	"challenge password is bound to another subject"
+#define R_CH_USED	"challenge password already used"
+
+/* Largest bound subject (Name DER) of a challenge. */
+#define CHALLENGE_SUBJECT_MAX	4096
+
+/* lp8(tenant) 'h' hmac[32]: the challenge record. */
+static void
+key_challenge(struct wbuf *w, const char *tenant,
+    const uint8_t hmac[STORE_HASH_LEN])
+{
+	key_tenant(w, tenant);
+	wb_u8(w, 'h');
+	wb_put(w, hmac, STORE_HASH_LEN);
+}
+
+/* lp8(tenant) 'i' lp8(id): the id index, whose value is the HMAC. */
+static void
+key_challenge_id(struct wbuf *w, const char *tenant, const char *id)
+{
+	key_tenant(w, tenant);
+	wb_u8(w, 'i');
+	wb_lp(w, id, strlen(id), 1);
+}
+
+/* 1 if id is 1..STORE_CHALLENGE_IDTEXT_MAX characters [0-9a-f]. */
+static int
+challenge_id_valid(const char *id)
+{
+	size_t	 i;
+
+	if (id == NULL)
+		return 0;
+	for (i = 0; id[i] != '\0'; i++)
+		if (i >= STORE_CHALLENGE_IDTEXT_MAX ||
+		    !((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return i > 0;
+}
+
+static void
+challenge_encode(struct wbuf *w, const struct store_challenge *c)
+{
+	wb_u8(w, REC_V1);
+	wb_u8(w, c->state);
+	wb_i64(w, c->created);
+	wb_i64(w, c->expires);
+	wb_lp(w, c->id, strlen(c->id), 1);
+	wb_lp(w, c->subject, c->subject_len, 2);
+	wb_u8(w, c->bound ? (c->settled ? 2 : 1) : 0);
+	if (c->bound) {
+		wb_i64(w, c->used_at);
+		wb_lp(w, c->req.txid, c->req.txid_len, 1);
+		wb_put(w, c->req.keyhash, STORE_HASH_LEN);
+		wb_put(w, c->csr_hash, STORE_HASH_LEN);
+	}
+}
+
+/*
+ * Decode the borrowed record (k, v) into c, whose subject then points
+ * into v.  Returns 1, or 0 if key or record is corrupt.
+ */
+static int
+challenge_decode(const MDB_val *k, const MDB_val *v,
+    struct store_challenge *c)
+{
+	struct rbuf	 r;
+	const uint8_t	*t;
+
+	memset(c, 0, sizeof(*c));
+	/* The key: lp8(tenant) 'h' hmac[32]. */
+	rb_init(&r, k->mv_data, k->mv_size);
+	rb_str(&r, 1, c->tenant, sizeof(c->tenant));
+	if (rb_u8(&r) != 'h')
+		return 0;
+	rb_copy(&r, c->hmac, STORE_HASH_LEN);
+	if (!rb_done(&r) || !store_tenant_valid(c->tenant))
+		return 0;
+	/* The record. */
+	rb_init(&r, v->mv_data, v->mv_size);
+	if (rb_u8(&r) != REC_V1)
+		return 0;
+	c->state = (enum store_challenge_state)rb_u8(&r);
+	c->created = (time_t)rb_i64(&r);
+	c->expires = (time_t)rb_i64(&r);
+	rb_str(&r, 1, c->id, sizeof(c->id));
+	c->subject = rb_lp(&r, 2, CHALLENGE_SUBJECT_MAX, &c->subject_len);
+	if (c->subject_len == 0)
+		c->subject = NULL;
+	c->bound = (int)rb_u8(&r);
+	if (c->bound == 2) {
+		c->bound = 1;
+		c->settled = 1;
+	}
+	if (c->bound == 1) {
+		c->used_at = (time_t)rb_i64(&r);
+		memcpy(c->req.tenant, c->tenant, sizeof(c->tenant));
+		if ((t = rb_lp(&r, 1, STORE_TXID_MAX,
+		    &c->req.txid_len)) != NULL)
+			memcpy(c->req.txid, t, c->req.txid_len);
+		rb_copy(&r, c->req.keyhash, STORE_HASH_LEN);
+		rb_copy(&r, c->csr_hash, STORE_HASH_LEN);
+		if (c->req.txid_len == 0)
+			return 0;
+	} else if (c->bound != 0)
+		return 0;
+	if (c->state < STORE_CHALLENGE_UNUSED ||
+	    c->state > STORE_CHALLENGE_REVOKED ||
+	    (c->state == STORE_CHALLENGE_USED) != c->bound)
+		return 0;
+	return rb_done(&r) && challenge_id_valid(c->id);
+}
+
+/* Whether two request keys are the same transaction and signer key. */
+static int
+reqkey_eq(const struct store_reqkey *a, const struct store_reqkey *b)
+{
+	return strcmp(a->tenant, b->tenant) == 0 &&
+	    a->txid_len == b->txid_len &&
+	    memcmp(a->txid, b->txid, a->txid_len) == 0 &&
+	    memcmp(a->keyhash, b->keyhash, STORE_HASH_LEN) == 0;
+}
+
+/*
+ * Whether the two Name DERs are the same name under RFC 5280 section
+ * 7.1 comparison (X509_NAME_cmp: case and white space folded, string
+ * types ignored), so that a PrintableString CN=a matches a UTF8String
+ * one.  An unparseable name matches nothing.
+ */
+static int
+names_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	X509_NAME	*na = NULL, *nb = NULL;
+	const uint8_t	*p;
+	int		 eq = 0;
+
+	if (alen > STORE_BLOB_MAX || blen > STORE_BLOB_MAX)
+		return 0;
+	p = a;
+	if ((na = d2i_X509_NAME(NULL, &p, (long)alen)) == NULL ||
+	    p != a + alen)
+		goto out;
+	p = b;
+	if ((nb = d2i_X509_NAME(NULL, &p, (long)blen)) == NULL ||
+	    p != b + blen)
+		goto out;
+	eq = X509_NAME_cmp(na, nb) == 0;
+out:
+	X509_NAME_free(na);
+	X509_NAME_free(nb);
+	return eq;
+}
+
+/* Write the record c under its HMAC key in txn, replacing any. */
+static enum store_rc
+challenge_put(struct store *st, MDB_txn *txn, const struct store_challenge *c,
+    unsigned int flags)
+{
+	struct wbuf	 kw, w;
+	uint8_t		 kb[KEY_MAX];
+	MDB_val		 k;
+	enum store_rc	 ret;
+
+	wb_heap(&w);
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge(&kw, c->tenant, c->hmac);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	challenge_encode(&w, c);
+	ret = db_put(st, txn, TBL_CHALLENGE, &k, &w, flags);
+out:
+	wb_free(&w);
+	return ret;
+}
+
+/*
+ * Store a new UNUSED challenge and its id index in one transaction.
+ * Returns STORE_OK, STORE_EXISTS (id or HMAC taken), STORE_INVAL or a
+ * failure.
+ */
+enum store_rc
+store_challenge_add(struct store *st, const struct store_challenge *c)
+{
+	struct store_challenge	 n;
+	MDB_txn			*txn = NULL;
+	struct wbuf		 kw, w;
+	uint8_t			 kb[KEY_MAX], hb[STORE_HASH_LEN];
+	MDB_val			 k;
+	enum store_rc		 ret;
+
+	if (c == NULL || memchr(c->tenant, '\0', sizeof(c->tenant)) == NULL ||
+	    memchr(c->id, '\0', sizeof(c->id)) == NULL ||
+	    !store_tenant_valid(c->tenant) || !challenge_id_valid(c->id) ||
+	    c->subject_len > CHALLENGE_SUBJECT_MAX ||
+	    (c->subject_len > 0 && c->subject == NULL)) {
+		seterr(st, "invalid challenge");
+		return STORE_INVAL;
+	}
+	n = *c;
+	n.state = STORE_CHALLENGE_UNUSED;
+	n.bound = n.settled = 0;
+	n.used_at = 0;
+	/* The id index's value: the HMAC. */
+	wb_fixed(&w, hb, sizeof(hb));
+	wb_put(&w, n.hmac, sizeof(n.hmac));
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge_id(&kw, n.tenant, n.id);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	if ((ret = db_put(st, txn, TBL_CHALLENGE, &k, &w,
+	    MDB_NOOVERWRITE)) != STORE_OK)
+		goto out;
+	if ((ret = challenge_put(st, txn, &n, MDB_NOOVERWRITE)) != STORE_OK)
+		goto out;
+	ret = txn_commit(st, &txn);
+out:
+	txn_end(&txn);
+	return ret;
+}
+
+/*
+ * Read the challenge whose id index entry is the borrowed value iv
+ * (the HMAC) for tenant into *c (borrowed from txn).
+ */
+static enum store_rc
+challenge_by_index(struct store *st, MDB_txn *txn, const char *tenant,
+    const MDB_val *iv, struct store_challenge *c)
+{
+	struct wbuf	 kw;
+	uint8_t		 kb[KEY_MAX];
+	MDB_val		 k, v;
+	enum store_rc	 ret;
+
+	if (iv->mv_size != STORE_HASH_LEN) {
+		seterr(st, "corrupt challenge index");
+		return STORE_CORRUPT;
+	}
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge(&kw, tenant, iv->mv_data);
+	if (!key_done(st, &kw, &k))
+		return STORE_INVAL;
+	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK) {
+		if (ret == STORE_NOTFOUND) {
+			seterr(st, "challenge index names a missing record");
+			ret = STORE_CORRUPT;
+		}
+		return ret;
+	}
+	if (!challenge_decode(&k, &v, c)) {
+		seterr(st, "corrupt challenge record");
+		return STORE_CORRUPT;
+	}
+	return STORE_OK;
+}
+
+/*
+ * Call cb for every challenge of tenant (NULL: all), walking the id
+ * index so that the order is tenant then id.
+ */
+enum store_rc
+store_challenge_list(struct store *st, const char *tenant,
+    store_challenge_cb cb, void *arg)
+{
+	MDB_txn			*txn = NULL;
+	MDB_cursor		*cur = NULL;
+	struct store_challenge	 c;
+	struct wbuf		 kw;
+	struct rbuf		 r;
+	uint8_t			 kb[KEY_MAX];
+	char			 tn[STORE_TENANT_MAX + 1];
+	MDB_val			 k, v;
+	int			 rc, op;
+	enum store_rc		 ret;
+
+	if (tenant != NULL && !store_tenant_valid(tenant)) {
+		seterr(st, "invalid tenant name");
+		return STORE_INVAL;
+	}
+	if ((ret = txn_begin(st, MDB_RDONLY, &txn)) != STORE_OK)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, st->dbi[TBL_CHALLENGE], &cur)) != 0) {
+		ret = mdberr(st, rc, "challenge");
+		goto out;
+	}
+	op = MDB_FIRST;
+	if (tenant != NULL) {
+		wb_fixed(&kw, kb, sizeof(kb));
+		key_tenant(&kw, tenant);
+		if (!key_done(st, &kw, &k)) {
+			ret = STORE_INVAL;
+			goto out;
+		}
+		op = MDB_SET_RANGE;
+	}
+	ret = STORE_OK;
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		rb_init(&r, k.mv_data, k.mv_size);
+		rb_str(&r, 1, tn, sizeof(tn));
+		if (r.bad) {
+			seterr(st, "corrupt challenge key");
+			ret = STORE_CORRUPT;
+			goto out;
+		}
+		if (tenant != NULL && strcmp(tn, tenant) != 0)
+			break;
+		/* Only the id index: its entries come in id order. */
+		if (rb_u8(&r) != 'i')
+			continue;
+		if ((ret = challenge_by_index(st, txn, tn, &v, &c)) != STORE_OK)
+			goto out;
+		if (!cb(&c, arg))
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ret = mdberr(st, rc, "challenge");
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	txn_end(&txn);
+	return ret;
+}
+
+/*
+ * Find the id index entry of id: under tenant, or (tenant NULL) under
+ * whichever tenant has it.  Returns STORE_OK with the HMAC in hmac and
+ * the tenant in tn, STORE_NOTFOUND, or a failure.
+ */
+static enum store_rc
+challenge_find_id(struct store *st, MDB_txn *txn, const char *tenant,
+    const char *id, char tn[STORE_TENANT_MAX + 1],
+    uint8_t hmac[STORE_HASH_LEN])
+{
+	MDB_cursor	*cur = NULL;
+	struct wbuf	 kw;
+	struct rbuf	 r;
+	uint8_t		 kb[KEY_MAX];
+	char		 kid[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	MDB_val		 k, v;
+	int		 rc, op = MDB_FIRST, found = 0;
+	enum store_rc	 ret;
+
+	if (tenant != NULL) {
+		wb_fixed(&kw, kb, sizeof(kb));
+		key_challenge_id(&kw, tenant, id);
+		if (!key_done(st, &kw, &k))
+			return STORE_INVAL;
+		if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) !=
+		    STORE_OK)
+			return ret;
+		snprintf(tn, STORE_TENANT_MAX + 1, "%s", tenant);
+		found = 1;
+	} else {
+		if ((rc = mdb_cursor_open(txn, st->dbi[TBL_CHALLENGE],
+		    &cur)) != 0)
+			return mdberr(st, rc, "challenge");
+		while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+			op = MDB_NEXT;
+			rb_init(&r, k.mv_data, k.mv_size);
+			rb_str(&r, 1, tn, STORE_TENANT_MAX + 1);
+			if (rb_u8(&r) != 'i')
+				continue;
+			rb_str(&r, 1, kid, sizeof(kid));
+			if (rb_done(&r) && strcmp(kid, id) == 0) {
+				found = 1;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return mdberr(st, rc, "challenge");
+	}
+	if (!found) {
+		seterr(st, "challenge: not found");
+		return STORE_NOTFOUND;
+	}
+	if (v.mv_size != STORE_HASH_LEN) {
+		seterr(st, "corrupt challenge index");
+		return STORE_CORRUPT;
+	}
+	memcpy(hmac, v.mv_data, STORE_HASH_LEN);
+	return STORE_OK;
+}
+
+/* UNUSED -> REVOKED, found by id (see store.h). */
+enum store_rc
+store_challenge_revoke(struct store *st, const char *tenant, const char *id)
+{
+	MDB_txn			*txn = NULL;
+	struct store_challenge	 c;
+	struct wbuf		 kw, w;
+	uint8_t			 kb[KEY_MAX], hmac[STORE_HASH_LEN];
+	char			 tn[STORE_TENANT_MAX + 1];
+	MDB_val			 k, v;
+	enum store_rc		 ret;
+
+	wb_heap(&w);
+	if ((tenant != NULL && !store_tenant_valid(tenant)) ||
+	    !challenge_id_valid(id)) {
+		seterr(st, "invalid tenant name or challenge id");
+		ret = STORE_INVAL;
+		goto out;
+	}
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	if ((ret = challenge_find_id(st, txn, tenant, id, tn, hmac)) !=
+	    STORE_OK)
+		goto out;
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge(&kw, tn, hmac);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
+		goto out;
+	if (!challenge_decode(&k, &v, &c)) {
+		seterr(st, "corrupt challenge record");
+		ret = STORE_CORRUPT;
+		goto out;
+	}
+	if (c.state != STORE_CHALLENGE_UNUSED) {
+		seterr(st, "challenge is %s", c.state ==
+		    STORE_CHALLENGE_USED ? "used" : "already revoked");
+		ret = STORE_STATE;
+		goto out;
+	}
+	c.state = STORE_CHALLENGE_REVOKED;
+	/* Encode (copying the borrowed subject) before the put. */
+	challenge_encode(&w, &c);
+	if ((ret = db_put(st, txn, TBL_CHALLENGE, &k, &w, 0)) != STORE_OK)
+		goto out;
+	ret = txn_commit(st, &txn);
+out:
+	txn_end(&txn);
+	wb_free(&w);
+	return ret;
+}
+
+/* The check-and-consume of a challenge (see store.h). */
+enum store_rc
+store_challenge_use(struct store *st, const char *tenant,
+    const uint8_t hmac[STORE_HASH_LEN], const struct store_reqkey *key,
+    const uint8_t csr_hash[STORE_HASH_LEN], const uint8_t *subject,
+    size_t subject_len, time_t now, char *id, const char **why)
+{
+	MDB_txn			*txn = NULL;
+	struct store_challenge	 c;
+	struct wbuf		 kw, w;
+	uint8_t			 kb[KEY_MAX];
+	MDB_val			 k, v;
+	enum store_rc		 ret;
+
+	*why = R_CH_UNKNOWN;
+	wb_heap(&w);
+	if (!store_tenant_valid(tenant) || hmac == NULL ||
+	    !reqkey_valid(key) || strcmp(key->tenant, tenant) != 0 ||
+	    csr_hash == NULL || (subject == NULL && subject_len > 0)) {
+		seterr(st, "invalid challenge use");
+		ret = STORE_INVAL;
+		goto out;
+	}
+	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+		goto out;
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge(&kw, tenant, hmac);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	/* Unknown here: never issued, or another tenant's. */
+	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
+		goto out;
+	if (!challenge_decode(&k, &v, &c)) {
+		seterr(st, "corrupt challenge record");
+		ret = STORE_CORRUPT;
+		goto out;
+	}
+	ret = STORE_STATE;
+	switch (c.state) {
+	case STORE_CHALLENGE_REVOKED:
+		*why = R_CH_REVOKED;
+		goto out;
+	case STORE_CHALLENGE_USED:
+		/*
+		 * The attempt that consumed it passes again only while it
+		 * has stored no request (a lost reply or a killed worker:
+		 * the retry is the same attempt).  Once stored, repeats are
+		 * answered from the request and never get here; whatever
+		 * does is a new transaction (INTEROP.md 6.3).
+		 */
+		*why = R_CH_USED;
+		if (c.settled || !reqkey_eq(&c.req, key) ||
+		    memcmp(c.csr_hash, csr_hash, STORE_HASH_LEN) != 0)
+			goto out;
+		break;
+	case STORE_CHALLENGE_UNUSED:
+		if (now >= c.expires) {
+			*why = R_CH_EXPIRED;
+			goto out;
+		}
+		if (c.subject_len > 0 && !names_equal(c.subject,
+		    c.subject_len, subject, subject_len)) {
+			*why = R_CH_SUBJECT;
+			goto out;
+		}
+		c.state = STORE_CHALLENGE_USED;
+		c.bound = 1;
+		c.used_at = now;
+		c.req = *key;
+		memcpy(c.csr_hash, csr_hash, STORE_HASH_LEN);
+		challenge_encode(&w, &c);
+		if ((ret = db_put(st, txn, TBL_CHALLENGE, &k, &w, 0)) !=
+		    STORE_OK)
+			goto out;
+		break;
+	}
+	if ((ret = txn_commit(st, &txn)) != STORE_OK)
+		goto out;
+	memcpy(id, c.id, strlen(c.id) + 1);
+	*why = NULL;
+out:
+	if (ret != STORE_OK && ret != STORE_NOTFOUND && ret != STORE_STATE)
+		*why = NULL;
+	txn_end(&txn);
+	wb_free(&w);
+	return ret;
+}
+
+/*
+ * In req_write(): the request r, which used the challenge
+ * r->challenge_id, is being stored, so its challenge no longer passes
+ * for a retry (store_challenge_use()).  A challenge that is gone or not
+ * bound to r is left alone.
+ */
+static enum store_rc
+challenge_settle(struct store *st, MDB_txn *txn, const struct store_req *r)
+{
+	struct store_challenge	 c;
+	struct wbuf		 kw, w;
+	uint8_t			 kb[KEY_MAX], hmac[STORE_HASH_LEN];
+	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	char			 tn[STORE_TENANT_MAX + 1];
+	MDB_val			 k, v;
+	enum store_rc		 ret;
+
+	wb_heap(&w);
+	if (r->challenge_id_len > STORE_CHALLENGE_IDTEXT_MAX) {
+		ret = STORE_OK;
+		goto out;
+	}
+	memcpy(id, r->challenge_id, r->challenge_id_len);
+	id[r->challenge_id_len] = '\0';
+	if (!challenge_id_valid(id)) {
+		ret = STORE_OK;
+		goto out;
+	}
+	ret = challenge_find_id(st, txn, r->key.tenant, id, tn, hmac);
+	if (ret != STORE_OK) {
+		if (ret == STORE_NOTFOUND)
+			ret = STORE_OK;
+		goto out;
+	}
+	wb_fixed(&kw, kb, sizeof(kb));
+	key_challenge(&kw, tn, hmac);
+	if (!key_done(st, &kw, &k)) {
+		ret = STORE_INVAL;
+		goto out;
+	}
+	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
+		goto out;
+	if (!challenge_decode(&k, &v, &c)) {
+		seterr(st, "corrupt challenge record");
+		ret = STORE_CORRUPT;
+		goto out;
+	}
+	if (!c.bound || c.settled || !reqkey_eq(&c.req, &r->key) ||
+	    memcmp(c.csr_hash, r->csr_hash, STORE_HASH_LEN) != 0)
+		goto out;
+	c.settled = 1;
+	challenge_encode(&w, &c);
+	ret = db_put(st, txn, TBL_CHALLENGE, &k, &w, 0);
+out:
+	wb_free(&w);
+	return ret;
 }
 
 /*

@@ -342,6 +342,58 @@ enum store_rc	 store_pending_expire(struct store *st, time_t now,
 void		 store_req_free(struct store_req *req);
 
 /*
+ * The webhook queue (approval = webhook): one job per PENDING request
+ * still to be decided by the dispatcher (scepd-webhook(8)).  The job
+ * holds the CSR DER, the only place a CSR is ever kept (INTEROP.md
+ * 6.4), and is deleted in the same transaction as the request's
+ * decision (any PENDING -> ISSUED/REJECTED change deletes it).  A
+ * claimed job carries a lease: a dispatcher that dies mid-call loses
+ * nothing, the job is claimable again once the lease ends.
+ */
+#define STORE_CSR_MAX		STORE_BLOB_MAX
+
+struct store_job {
+	struct store_reqkey	 key;		/* the request */
+	time_t			 enqueued;
+	time_t			 next_at;	/* due at or after */
+	time_t			 claimed_until;	/* lease end or 0 */
+	unsigned int		 attempts;	/* failed calls so far */
+	const uint8_t		*csr;		/* CSR DER */
+	size_t			 csr_len;
+};
+
+/*
+ * store_req_insert_job: store_req_insert() of a PENDING request and,
+ * in the same transaction, its job with csr (1..STORE_CSR_MAX bytes),
+ * due at now.  Same results as store_req_insert().
+ *
+ * store_job_claim: the first job (in key order) that is due (next_at
+ * <= now) and not leased (claimed_until <= now) gets the lease
+ * claimed_until = now + lease and is returned in *out (free with
+ * store_job_free()); STORE_NOTFOUND when none is due.  A job whose
+ * request is no longer PENDING (decided by an operator) is deleted
+ * on the way and not returned.  A corrupt job record is deleted too
+ * (its request stays PENDING for an operator): STORE_CORRUPT once.
+ *
+ * store_job_retry: the job of key gets attempts + 1, next_at and no
+ * lease.  store_job_delete: the job of key is deleted (STORE_NOTFOUND
+ * if none).  store_job_count: the number of queued jobs.
+ */
+enum store_rc	 store_req_insert_job(struct store *st,
+		    const struct store_req *req, unsigned int max_pending,
+		    const uint8_t *csr, size_t csr_len, time_t now,
+		    struct store_req **existing);
+enum store_rc	 store_job_claim(struct store *st, time_t now,
+		    time_t lease, struct store_job **out);
+enum store_rc	 store_job_retry(struct store *st,
+		    const struct store_reqkey *key, time_t next_at);
+enum store_rc	 store_job_delete(struct store *st,
+		    const struct store_reqkey *key);
+enum store_rc	 store_job_count(struct store *st, size_t *count);
+/* Free a job returned by the store; NULL is allowed. */
+void		 store_job_free(struct store_job *job);
+
+/*
  * Issue: in one transaction, store the certificate der (origin SCEP,
  * answering req) with all its indexes and mark the request ISSUED with
  * the certificate's serial.  The request may be stored PENDING with the
@@ -443,6 +495,84 @@ enum store_rc	 store_crl_get(struct store *st, const char *tenant,
 		    struct store_crl **out);
 /* Free a CRL returned by the store; NULL is allowed. */
 void		 store_crl_free(struct store_crl *crl);
+
+/*
+ * One-time challenge passwords (challenge = otp, INTEROP.md 6.3/6.4).
+ * The password itself is never stored: only its HMAC-SHA256 under the
+ * tenant's challenge_key (src/otp.c), so the database alone reveals
+ * nothing usable.  A challenge is UNUSED until its first valid use,
+ * which makes it USED and binds it to that request (key and CSR hash);
+ * an operator may REVOKE an UNUSED one.  Expiry is not a state: an
+ * UNUSED challenge with expires <= now is expired.
+ */
+enum store_challenge_state {
+	STORE_CHALLENGE_UNUSED = 1,
+	STORE_CHALLENGE_USED,
+	STORE_CHALLENGE_REVOKED
+};
+
+/* Identifiers are lowercase hex, shown by scepadm challenge list. */
+#define STORE_CHALLENGE_IDTEXT_MAX	STORE_CHALLENGE_ID_MAX
+
+struct store_challenge {
+	char			 tenant[STORE_TENANT_MAX + 1];
+	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	uint8_t			 hmac[STORE_HASH_LEN];
+	enum store_challenge_state state;
+	time_t			 created;
+	time_t			 expires;
+	const uint8_t		*subject;	/* bound Name DER, or NULL */
+	size_t			 subject_len;	/* 0: not bound */
+	int			 bound;		/* USED: req and csr_hash */
+	int			 settled;	/* ... and req is stored */
+	time_t			 used_at;
+	struct store_reqkey	 req;
+	uint8_t			 csr_hash[STORE_HASH_LEN];
+};
+
+typedef int	(*store_challenge_cb)(const struct store_challenge *,
+		    void *);
+
+/*
+ * store_challenge_add: store a new UNUSED challenge (tenant, id: 1..32
+ * characters [0-9a-f], hmac, created, expires, subject); bound and
+ * used_at are ignored.  STORE_EXISTS if the id or the HMAC is taken.
+ *
+ * store_challenge_list: call cb for every challenge of tenant (NULL:
+ * all), by tenant and id.
+ *
+ * store_challenge_revoke: UNUSED -> REVOKED for the challenge id of
+ * tenant (NULL: whichever tenant has it).  STORE_NOTFOUND if none,
+ * STORE_STATE if it is USED or already REVOKED.
+ *
+ * store_challenge_use: the whole check-and-consume of a first
+ * enrolment's challenge in one write transaction.  hmac is the keyed
+ * hash of the password the CSR holds, key and csr_hash the request it
+ * comes with, subject (subject_len bytes of Name DER) the CSR's subject.
+ * Returns STORE_OK and the challenge's id in id (at least
+ * STORE_CHALLENGE_IDTEXT_MAX + 1 bytes) when the challenge is UNUSED,
+ * not expired and its subject binding (if any) matches: it is then USED
+ * and bound to (key, csr_hash).  A USED challenge bound to exactly this
+ * (key, csr_hash) passes again only until a request that names it
+ * (challenge_id) is stored (the first attempt stored no outcome: a lost
+ * reply or a killed worker's retry; storing it "settles" the
+ * challenge); any new transaction, even with the same key,
+ * transactionID and CSR, is refused.  A refusal is STORE_NOTFOUND
+ * (unknown, or another tenant's) or STORE_STATE, with a static reason
+ * for failInfoText in *why; nothing is written unless STORE_OK.
+ */
+enum store_rc	 store_challenge_add(struct store *st,
+		    const struct store_challenge *c);
+enum store_rc	 store_challenge_list(struct store *st, const char *tenant,
+		    store_challenge_cb cb, void *arg);
+enum store_rc	 store_challenge_revoke(struct store *st,
+		    const char *tenant, const char *id);
+enum store_rc	 store_challenge_use(struct store *st, const char *tenant,
+		    const uint8_t hmac[STORE_HASH_LEN],
+		    const struct store_reqkey *key,
+		    const uint8_t csr_hash[STORE_HASH_LEN],
+		    const uint8_t *subject, size_t subject_len, time_t now,
+		    char *id, const char **why);
 
 /*
  * TESTING ONLY: write val raw under key in the sub-database named

@@ -79,6 +79,7 @@ tenant_free(struct tenant *t)
 	X509_free(t->next_ra);
 	scep_buf_free(&t->cacert);
 	scep_buf_free(&t->nextcacert);
+	otp_key_free(t->otp_key, t->otp_key_len);
 	free(t);
 }
 
@@ -103,13 +104,17 @@ tenant_load(const struct server *s, const struct conf_tenant *ct, char *err,
 		goto out;
 	}
 	t->conf = ct;
-	if (ct->challenge == CONF_CHALLENGE_OTP ||
-	    ct->approval == CONF_APPROVAL_WEBHOOK) {
-		snprintf(err, errsz, "%s: [tenant %s]: %s is not supported "
-		    "by this version of scepd", s->conf->path, ct->name,
-		    ct->challenge == CONF_CHALLENGE_OTP ? "challenge = otp" :
-		    "approval = webhook");
-		goto out;
+	/* One-time challenges: the HMAC key, loaded once (src/otp.c). */
+	if (ct->challenge == CONF_CHALLENGE_OTP) {
+		if (ct->challenge_key == NULL) {
+			snprintf(err, errsz, "%s: [tenant %s]: challenge = otp "
+			    "(the default) needs challenge_key", s->conf->path,
+			    ct->name);
+			goto out;
+		}
+		if (!otp_key_load(ct->challenge_key, &t->otp_key,
+		    &t->otp_key_len, err, errsz))
+			goto out;
 	}
 	if ((t->ca = signer_load(ct->ca_cert, ct->ca_key, err, errsz)) == NULL)
 		goto out;

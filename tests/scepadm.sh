@@ -312,6 +312,336 @@ expect 0 "the P-384 CRL verifies and lists the RA" \
 out_has "the revoked serial is listed" "Serial Number: $serial"
 out_has "with its reason" "Superseded"
 
+# --- tenant list, show, check ----------------------------------------
+for c in "tenant import" "tenant list" "tenant show" "tenant check" \
+    "issue" "request show" "cert show" "cert export" "mobileconfig"; do
+	# shellcheck disable=SC2086
+	expect 0 "$c --help" "$ADM" $c --help
+	out_has "$c --help shows its usage" "^usage: scepadm .*$c"
+done
+expect 0 "tenant list" "$ADM" -f "$CONF" tenant list
+out_has "tenant list has a header" "^TENANT +CHALLENGE +APPROVAL"
+out_has "tenant list shows the EC tenant as manual" "^ec +static +manual "
+expect 0 "tenant list --json" "$ADM" -f "$CONF" tenant list --json
+python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))
+names = [t["tenant"] for t in l]
+assert names == ["rsa", "ec", "single", "p384"], names
+assert all("challenge_password" not in t for t in l)
+' "$OUT" && pass "tenant list --json: every tenant, no secrets" ||
+    failed "tenant list --json"
+expect 0 "tenant show rsa --json" "$ADM" -f "$CONF" tenant show rsa --json
+sha1=$(openssl x509 -in "$T/rsa/ca.crt" -noout -fingerprint -sha1 |
+    sed 's/^[^=]*=//')
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["tenant"] == "rsa" and o["approval"] == "auto"
+assert o["ca_sha1_fingerprint"] == sys.argv[2], o["ca_sha1_fingerprint"]
+assert o["ca_key"] == "RSA 2048" and o["ra_key"] == "RSA 2048"
+assert o["ra_subject"] == "CN=rsa SCEP RA"
+assert not any("password" in k or "secret" in k for k in o)
+' "$OUT" "$sha1" && pass "tenant show: fingerprints, keys, no secrets" ||
+    failed "tenant show rsa --json"
+expect 0 "tenant show ec (text)" "$ADM" -f "$CONF" tenant show ec
+out_has "tenant show: the CA key type" "^ca_key: EC P-256$"
+grep -q 'pa\$\$' "$OUT" && failed "tenant show printed the password" ||
+    pass "tenant show prints no challenge password"
+expect 1 "tenant show of an unknown tenant" \
+    "$ADM" -f "$CONF" tenant show nosuch
+expect 0 "tenant check rsa is clean" "$ADM" -f "$CONF" tenant check rsa
+[ ! -s "$OUT" ] && pass "a clean check prints nothing" ||
+    failed "tenant check rsa printed something"
+expect 1 "tenant check single (no RA, open for certmonger)" \
+    "$ADM" -f "$CONF" tenant check single
+out_has "check: a --no-ra tenant cannot serve certmonger" "certmonger"
+expect 0 "tenant create soon --days 10 (an open CA)" "$ADM" -f "$CONF" \
+    tenant create soon --days 10 --challenge none --open-enrolment \
+    --dir "$T/soon"
+expect 1 "tenant check soon" "$ADM" -f "$CONF" tenant check soon
+out_has "check: the CA expires within 30 days" \
+    "^CA certificate: expires within 30 days"
+out_has "check: the RA expires within 30 days" \
+    "^RA certificate: expires within 30 days"
+out_has "check: an open CA" "^open CA: challenge none with approval auto"
+[ "$(wc -l <"$OUT")" -eq 3 ] && pass "check: one line a problem" ||
+    failed "tenant check soon: not 3 lines"
+chmod 0644 "$T/rsa/ca.key"
+expect 1 "tenant check: a world-readable key" \
+    "$ADM" -f "$CONF" tenant check rsa
+out_has "check names the key file and its mode" "ca.key: mode 0644"
+chmod 0640 "$T/rsa/ca.key"
+
+# --- tenant import: an intermediate under an outside root ------------
+I=$T/imp
+mkdir "$I"
+cat >"$I/ext.cnf" <<'EOC'
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ra]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+[badra]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+EOC
+(
+	cd "$I" || exit 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key \
+	    -subj "/CN=Outside Root" -days 3650 -out root.crt \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+	openssl req -new -newkey rsa:2048 -nodes -keyout int.key \
+	    -subj "/CN=Outside Intermediate" -out int.csr &&
+	openssl x509 -req -in int.csr -CA root.crt -CAkey root.key \
+	    -CAcreateserial -days 1000 -extfile ext.cnf -extensions ca \
+	    -out int.crt &&
+	openssl req -new -newkey rsa:2048 -nodes -keyout ra.key \
+	    -subj "/CN=Outside RA" -out ra.csr &&
+	openssl x509 -req -in ra.csr -CA int.crt -CAkey int.key \
+	    -CAcreateserial -days 900 -extfile ext.cnf -extensions ra \
+	    -out ra.crt &&
+	openssl x509 -req -in ra.csr -CA int.crt -CAkey int.key \
+	    -CAcreateserial -days 900 -extfile ext.cnf -extensions badra \
+	    -out badra.crt &&
+	openssl x509 -req -in ra.csr -CA root.crt -CAkey root.key \
+	    -CAcreateserial -days 900 -extfile ext.cnf -extensions ra \
+	    -out foreignra.crt
+) >"$OUT" 2>&1 && pass "an outside root, intermediate and RA" ||
+    failed "openssl could not make the outside PKI"
+sum=$(cksum <"$CONF")
+expect 2 "tenant import without an RA" "$ADM" -f "$CONF" tenant import \
+    imp --ca-cert "$I/int.crt" --ca-key "$I/int.key" --chain "$I/root.crt"
+expect 1 "tenant import: an RA without keyEncipherment" \
+    "$ADM" -f "$CONF" tenant import imp --dir "$T/impdir" \
+    --ca-cert "$I/int.crt" --ca-key "$I/int.key" \
+    --ra-cert "$I/badra.crt" --ra-key "$I/ra.key" --chain "$I/root.crt"
+out_has "names the missing usage" "keyEncipherment"
+expect 1 "tenant import: an RA the CA did not issue" \
+    "$ADM" -f "$CONF" tenant import imp --dir "$T/impdir" \
+    --ca-cert "$I/int.crt" --ca-key "$I/int.key" \
+    --ra-cert "$I/foreignra.crt" --ra-key "$I/ra.key"
+out_has "says so" "not issued by the CA"
+expect 1 "tenant import: a CA key of another certificate" \
+    "$ADM" -f "$CONF" tenant import imp --dir "$T/impdir" \
+    --ca-cert "$I/int.crt" --ca-key "$I/ra.key" \
+    --ra-cert "$I/ra.crt" --ra-key "$I/ra.key"
+out_has "says the key does not match" "CA key does not match"
+[ "$(cksum <"$CONF")" = "$sum" ] && [ ! -e "$T/impdir" ] &&
+    pass "refused imports changed nothing" ||
+    failed "a refused import left files or changed $CONF"
+expect 0 "tenant import imp (intermediate, RA, chain)" \
+    "$ADM" -f "$CONF" tenant import imp --dir "$T/impdir" \
+    --ca-cert "$I/int.crt" --ca-key "$I/int.key" \
+    --ra-cert "$I/ra.crt" --ra-key "$I/ra.key" --chain "$I/root.crt" \
+    --approval manual
+for f in ca.key ra.key; do mode_is "$T/impdir/$f" 640; done
+for f in ca.crt ra.crt chain.crt; do mode_is "$T/impdir/$f" 644; done
+grep -q "^chain = $T/impdir/chain.crt\$" "$CONF" &&
+    pass "the section names the copied chain" ||
+    failed "no chain = in $CONF"
+expect 0 "the imported tenant checks clean" \
+    "$ADM" -f "$CONF" tenant check imp
+expect 0 "scepd -n loads the imported tenant" "$SCEPD" -n -f "$CONF"
+expect 0 "the imported RA is recorded" \
+    "$ADM" -f "$CONF" cert list --tenant imp
+out_has "as origin ra" "^imp +[0-9A-F]+ +valid +.* ra +CN=Outside RA"
+
+# --- issue, cert show/export/list ------------------------------------
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/gw.key" \
+    -subj "/CN=gw.example/O=Example" -addext "subjectAltName=DNS:gw.example" \
+    -out "$T/gw.csr" >/dev/null 2>&1
+openssl req -new -newkey rsa:1024 -nodes -keyout "$T/small.key" \
+    -subj "/CN=small" -out "$T/small.csr" >/dev/null 2>&1
+expect 2 "issue without --csr" "$ADM" -f "$CONF" issue rsa
+expect 1 "issue refuses a key outside key_sizes" \
+    "$ADM" -f "$CONF" issue rsa --csr "$T/small.csr"
+out_has "naming the key size" "key_sizes"
+# A CSR whose signature does not verify: flip a byte of the signature.
+python3 -c '
+import sys, subprocess
+der = bytearray(subprocess.run(["openssl", "req", "-in", sys.argv[1],
+    "-outform", "DER"], capture_output=True, check=True).stdout)
+der[-5] ^= 1
+open(sys.argv[2], "wb").write(der)' "$T/gw.csr" "$T/bad.csr"
+expect 1 "issue refuses a CSR with a bad signature" \
+    "$ADM" -f "$CONF" issue rsa --csr "$T/bad.csr"
+out_has "says the signature does not verify" "signature does not verify"
+expect 0 "issue rsa --csr --days 30 -o" \
+    "$ADM" -f "$CONF" issue rsa --csr "$T/gw.csr" --days 30 -o "$T/gw.crt"
+expect 0 "the issued certificate verifies" \
+    openssl verify -CAfile "$T/rsa/ca.crt" "$T/gw.crt"
+gws=$(openssl x509 -in "$T/gw.crt" -noout -serial | sed 's/.*=//')
+expect 0 "cert show SERIAL --json" "$ADM" -f "$CONF" cert show "$gws" --json
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["tenant"] == "rsa" and o["origin"] == "admin", o
+assert o["state"] == "valid" and o["serial"] == sys.argv[2]
+assert o["subject"] == "O=Example,CN=gw.example", o["subject"]
+assert o["sans"] == ["DNS:gw.example"], o["sans"]
+' "$OUT" "$gws" && pass "cert show: tenant, origin admin, subject, SANs" ||
+    failed "cert show --json"
+expect 0 "cert export SERIAL" "$ADM" -f "$CONF" cert export "$gws"
+cmp -s "$OUT" "$T/gw.crt" && pass "cert export gives the issued PEM" ||
+    failed "cert export differs from the issued certificate"
+expect 1 "cert show of an unknown serial" \
+    "$ADM" -f "$CONF" cert show 0123456789ABCDEF
+expect 0 "cert list --expiring 60d" \
+    "$ADM" -f "$CONF" cert list --expiring 60d
+out_has "lists the 30-day certificate" "$gws"
+out_has "lists the 10-day RA of tenant soon" "^soon .* ra +CN=soon SCEP RA"
+grep -q "rsa SCEP RA" "$OUT" && failed "--expiring 60d listed a 20-year RA" ||
+    pass "--expiring 60d leaves out the 20-year RAs"
+expect 0 "cert list --subject GW.EX" \
+    "$ADM" -f "$CONF" cert list --subject GW.EX --json
+python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert [c["serial"] for c in l] == [sys.argv[2]], l
+' "$OUT" "$gws" && pass "--subject filters by subject text" ||
+    failed "cert list --subject"
+expect 2 "cert list --expiring with a bad duration" \
+    "$ADM" -f "$CONF" cert list --expiring soon
+
+# --- request show ----------------------------------------------------
+expect 1 "request show of a malformed ID" \
+    "$ADM" -f "$CONF" request show garbage
+expect 1 "request show of an unknown full ID" "$ADM" -f "$CONF" \
+    request show "rsa:616263:$(printf '%064d' 0)"
+out_has "says there is no such request" "no request"
+
+# --- mobileconfig ----------------------------------------------------
+expect 2 "mobileconfig without --url" "$ADM" -f "$CONF" mobileconfig rsa
+expect 2 "mobileconfig with a non-HTTP URL" \
+    "$ADM" -f "$CONF" mobileconfig rsa --url ftp://x/
+expect 1 "mobileconfig refuses a key size outside key_sizes" \
+    "$ADM" -f "$CONF" mobileconfig rsa --url http://x/ --keysize 1024
+# check_plist FILE TENANT TOPCERT RETRIES DELAY CHALLENGE: every key.
+check_plist() {
+	python3 - "$@" <<'EOP'
+import plistlib, subprocess, sys, hashlib, re
+f, tenant, top, retries, delay, chal = sys.argv[1:7]
+p = plistlib.load(open(f, "rb"))
+der = subprocess.run(["openssl", "x509", "-in", top, "-outform", "DER"],
+    capture_output=True, check=True).stdout
+uuid = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$")
+assert p["PayloadType"] == "Configuration" and p["PayloadVersion"] == 1
+assert uuid.match(p["PayloadUUID"]) and isinstance(p["PayloadIdentifier"], str)
+assert isinstance(p["PayloadDisplayName"], str)
+scep, root = p["PayloadContent"]
+assert scep["PayloadType"] == "com.apple.security.scep"
+assert root["PayloadType"] == "com.apple.security.root"
+for d in (scep, root):
+    assert d["PayloadVersion"] == 1 and uuid.match(d["PayloadUUID"])
+    assert isinstance(d["PayloadIdentifier"], str)
+c = scep["PayloadContent"]
+assert c["URL"] == "http://scep.example/" + tenant + "/scep?x=1&y=<2>", c["URL"]
+assert c["Name"] == tenant
+assert type(c["Keysize"]) is int and c["Keysize"] == 2048
+assert c["Key Type"] == "RSA" and type(c["Key Usage"]) is int and c["Key Usage"] == 5
+assert type(c["Retries"]) is int and c["Retries"] == int(retries), c["Retries"]
+assert type(c["RetryDelay"]) is int and c["RetryDelay"] == int(delay)
+assert type(c["CAFingerprint"]) is bytes
+assert c["CAFingerprint"] == hashlib.sha1(der).digest(), "CAFingerprint"
+assert c["Subject"] == [[["CN", "dev & <co>"]], [["O", "Ex,ample"]]], c["Subject"]
+assert c["SubjectAltName"] == {"dNSName": ["a.example", "b.example"],
+    "rfc822Name": ["x@example.com"]}, c["SubjectAltName"]
+if chal == "-":
+    assert "Challenge" not in c
+elif chal == "*":
+    assert isinstance(c["Challenge"], str) and len(c["Challenge"]) >= 8
+else:
+    assert c["Challenge"] == chal, c["Challenge"]
+assert type(root["PayloadContent"]) is bytes and root["PayloadContent"] == der
+print(p["PayloadUUID"], scep["PayloadUUID"], root["PayloadUUID"])
+EOP
+}
+url_of() { echo "http://scep.example/$1/scep?x=1&y=<2>"; }
+mc() {
+	t=$1
+	shift
+	"$ADM" -f "$CONF" mobileconfig "$t" --url "$(url_of "$t")" \
+	    --subject 'CN=dev & <co>,O=Ex\,ample' --san dns:a.example \
+	    --san email:x@example.com --san DNS:b.example "$@"
+}
+pw=$(sed -n 's/^Challenge: //p' "$T/rsa.create")
+expect 0 "mobileconfig rsa (auto approval) -o" mc rsa -o "$T/rsa.mc"
+mode_is "$T/rsa.mc" 600
+# The RSA tenant serves [RA, CA]: the top is the CA.
+check_plist "$T/rsa.mc" rsa "$T/rsa/ca.crt" 3 10 "$pw" >"$OUT" 2>&1 &&
+    pass "rsa profile: every key and type, static challenge, 3/10 polls" ||
+    failed "rsa profile"
+u1=$(cat "$OUT")
+expect 0 "mobileconfig rsa again, to stdout" mc rsa
+cp "$OUT" "$T/rsa2.mc"
+u2=$(check_plist "$T/rsa2.mc" rsa "$T/rsa/ca.crt" 3 10 "$pw" 2>&1)
+[ -n "$u1" ] && [ "$u1" = "$u2" ] && pass "UUIDs are stable across runs" ||
+    failed "UUIDs differ: '$u1' then '$u2'"
+expect 0 "mobileconfig ec (manual approval), --challenge" \
+    mc ec --challenge 'a&b<c>"d' -o "$T/ec.mc"
+check_plist "$T/ec.mc" ec "$T/ec/ca.crt" 1440 60 'a&b<c>"d' >"$OUT" 2>&1 &&
+    pass "ec profile: manual approval polls 1440 times a minute apart" ||
+    failed "ec profile"
+u3=$(sed -n 1p "$OUT")
+[ "$u3" != "$u1" ] && pass "another tenant has other UUIDs" ||
+    failed "two tenants share UUIDs"
+expect 0 "mobileconfig single (no RA, challenge none)" \
+    mc single -o "$T/single.mc"
+check_plist "$T/single.mc" single "$T/single/ca.crt" 1440 60 - \
+    >"$OUT" 2>&1 && pass "single-CA profile: no Challenge, the CA" ||
+    failed "single-CA profile"
+# The imported tenant serves [RA, intermediate, root]: the top is the root.
+expect 0 "mobileconfig imp (RA, intermediate, root chain)" \
+    mc imp -o "$T/imp.mc"
+check_plist "$T/imp.mc" imp "$I/root.crt" 1440 60 '*' >"$OUT" 2>&1 &&
+    pass "chain profile: CAFingerprint and root payload are the root's" ||
+    failed "chain profile"
+expect 0 "mobileconfig rsa signed (--sign-cert, --sign-key)" \
+    mc rsa --sign-cert "$I/ra.crt" --sign-key "$I/ra.key" -o "$T/signed.mc"
+expect 0 "openssl cms -verify accepts the signed profile" \
+    openssl cms -verify -inform DER -in "$T/signed.mc" -noverify \
+    -out "$T/signed.plist"
+cmp -s "$T/signed.plist" "$T/rsa.mc" &&
+    pass "the signed content is the plain profile" ||
+    failed "the signed profile's content differs"
+expect 2 "--sign-cert without --sign-key" \
+    mc rsa --sign-cert "$I/ra.crt"
+expect 1 "--sign-key of another certificate" \
+    mc rsa --sign-cert "$I/ra.crt" --sign-key "$I/int.key"
+expect 2 "--san of an unknown type" \
+    "$ADM" -f "$CONF" mobileconfig rsa --url http://x/ --san ip:1.2.3.4
+expect 1 "--otp for a tenant without one-time challenges" \
+    mc rsa --otp
+if "$ADM" -f "$CONF" tenant create otpt --challenge otp --dir "$T/otpt" \
+    >"$OUT" 2>&1; then
+	expect 1 "an otp tenant's profile needs --otp" \
+	    "$ADM" -f "$CONF" mobileconfig otpt --url http://x/
+	expect 0 "mobileconfig otpt --otp" mc otpt --otp --ttl 2d \
+	    -o "$T/otp1.mc"
+	check_plist "$T/otp1.mc" otpt "$T/otpt/ca.crt" 3 10 '*' >"$OUT" 2>&1 &&
+	    pass "otp profile: every key and type" || failed "otp profile"
+	expect 0 "mobileconfig otpt --otp again" mc otpt --otp -o "$T/otp2.mc"
+	python3 -c '
+import plistlib, sys
+a, b = (plistlib.load(open(f, "rb"))["PayloadContent"][0]
+    ["PayloadContent"]["Challenge"] for f in sys.argv[1:3])
+assert a != b and len(a) == 20, (a, b)' "$T/otp1.mc" "$T/otp2.mc" &&
+	    pass "each --otp profile has a fresh challenge" ||
+	    failed "two --otp profiles share a challenge"
+	expect 0 "challenge list --tenant otpt" \
+	    "$ADM" -f "$CONF" challenge list --tenant otpt --json
+	python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert len(l) == 2, l' "$OUT" && pass "both profile challenges are stored" ||
+	    failed "challenge list does not show the profile challenges"
+else
+	failed "tenant create --challenge otp"
+fi
+
 # --- ownership, when run as root ------------------------------------
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 &&
     getent group nogroup >/dev/null 2>&1; then

@@ -261,6 +261,8 @@ START_TEST(test_full)
 	ck_assert_int_eq(t->open_enrolment, 0);
 	ck_assert_str_eq(t->crl_base_url, "http://pki.example.com/crl");
 	ck_assert_int_eq(t->crl_days, 2 * 86400);
+	/* crl_margin defaults to half of crl_days. */
+	ck_assert_int_eq(t->crl_margin, 86400);
 	ck_assert_int_eq(t->has_caps_override, 1);
 	/* DES3 is in the override but allow_3des is off: not advertised. */
 	ck_assert_uint_eq(t->caps, BIT(SCEP_CAP_AES) | BIT(SCEP_CAP_SHA256) |
@@ -315,7 +317,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(t->challenge_password);
 	ck_assert_int_eq(t->approval, CONF_APPROVAL_AUTO);
 	ck_assert_int_eq(t->renewal_approval, CONF_RENEWAL_AUTO);
-	ck_assert_int_eq(t->webhook_timeout, 10);
+	ck_assert_int_eq(t->webhook_timeout, 5);
 	ck_assert_int_eq(t->webhook_wait, 0);
 	ck_assert_int_eq(t->webhook_fail, CONF_WEBHOOK_PENDING);
 	ck_assert_int_eq(t->validity, 365 * 86400);
@@ -344,6 +346,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(t->open_enrolment, 0);
 	ck_assert_ptr_null(t->crl_base_url);
 	ck_assert_int_eq(t->crl_days, 7 * 86400);
+	ck_assert_int_eq(t->crl_margin, 7 * 86400 / 2);
 	ck_assert_int_eq(t->has_caps_override, 0);
 	ck_assert_uint_eq(t->caps, CAPS_DEFAULT);
 	/* The default policy is the library's (INTEROP.md 6.1). */
@@ -584,7 +587,7 @@ END_TEST
 /* INTEROP.md 6.4: keys readable, not writable, by the worker user. */
 START_TEST(test_check_files)
 {
-	char		 ca[128], ra[128], text[512];
+	char		 ca[128], ra[128], ck[128], text[640];
 	struct conf	*c = NULL;
 
 	/*
@@ -603,10 +606,13 @@ START_TEST(test_check_files)
 	snprintf(cpath, sizeof(cpath), "%s/scepd.conf", dir);
 	snprintf(ca, sizeof(ca), "%s/ca.key", dir);
 	snprintf(ra, sizeof(ra), "%s/ra.key", dir);
+	snprintf(ck, sizeof(ck), "%s/challenge.key", dir);
 	snprintf(text, sizeof(text), "[tenant a]\nca_cert = /x\n"
-	    "ca_key = %s\nra_cert = /y\nra_key = %s\n", ca, ra);
+	    "ca_key = %s\nra_cert = /y\nra_key = %s\nchallenge = otp\n"
+	    "challenge_key = %s\n", ca, ra, ck);
 	put(ca, "key", 0440);
 	put(ra, "key", 0440);
+	put(ck, "key", 0440);
 	put(cpath, text, 0444);
 	ck_assert_int_eq(conf_load(cpath, &c, err, sizeof(err)), 1);
 	ck_assert_msg(conf_check_files(c, err, sizeof(err)) == 1, "%s", err);
@@ -617,6 +623,13 @@ START_TEST(test_check_files)
 	ck_assert_ptr_nonnull(strstr(err, ra));
 	ck_assert_ptr_nonnull(strstr(err, "writable by the worker user"));
 	ck_assert_int_eq(chmod(ra, 0440), 0);
+
+	/* A world-readable challenge key (challenge = otp). */
+	ck_assert_int_eq(chmod(ck, 0444), 0);
+	ck_assert_int_eq(conf_check_files(c, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, ck));
+	ck_assert_ptr_nonnull(strstr(err, "accessible to others"));
+	ck_assert_int_eq(chmod(ck, 0440), 0);
 
 	/* A world-readable CA key. */
 	ck_assert_int_eq(chmod(ca, 0444), 0);
@@ -898,6 +911,11 @@ START_TEST(test_policy_errors)
 	refuse("[tenant a]\n" KEYS "challenge = static\n"
 	    "challenge_password = short\n", 5,
 	    "challenge_password must be 8 to 255 characters long");
+	refuse("[tenant a]\n" KEYS "challenge = none\napproval = manual\n"
+	    "challenge_key = /k/challenge.key\n", 6,
+	    "challenge_key needs challenge = otp in [tenant a]");
+	refuse("[tenant a]\n" KEYS "challenge_key = k/challenge.key\n", 4,
+	    "challenge_key 'k/challenge.key' is not an absolute path");
 	refuse("[tenant a]\n" KEYS "ra_cert = /k/ra.crt\n", 4,
 	    "ra_cert without ra_key in [tenant a]");
 	refuse("[tenant a]\n" KEYS "ra_key = /k/ra.key\n", 4,
@@ -915,6 +933,14 @@ START_TEST(test_policy_errors)
 	conf_free(c);
 	/* challenge none with manual approval is not an open CA. */
 	c = load("[tenant m]\n" KEYS "challenge = none\napproval = manual\n");
+	conf_free(c);
+
+	/* crl_margin: shorter than crl_days, 1m at least. */
+	refuse("[tenant a]\n" KEYS "crl_days = 1d\ncrl_margin = 1d\n", 5,
+	    "crl_margin must be shorter than crl_days in [tenant a]");
+	refuse_start("[tenant a]\n" KEYS "crl_margin = 30s\n", 4, "crl_margin");
+	c = load("[tenant a]\n" KEYS "crl_days = 1d\ncrl_margin = 2h\n");
+	ck_assert_int_eq(c->tenants[0]->crl_margin, 2 * 3600);
 	conf_free(c);
 
 	refuse("[tenant a]\n" KEYS "capabilities = SHA-256 "
@@ -948,6 +974,12 @@ START_TEST(test_policy_errors)
 	    "with webhook_allow_http_loopback = yes) in [tenant w]");
 	refuse("[tenant w]\n" KEYS "approval = webhook\n"
 	    "webhook_url = http://localhost@evil.example/\n"
+	    "webhook_allow_http_loopback = yes\n"
+	    "webhook_secret = 0123456789abcdef\n", 5,
+	    "webhook_url must be https (http only to the loopback address "
+	    "with webhook_allow_http_loopback = yes) in [tenant w]");
+	refuse("[tenant w]\n" KEYS "approval = webhook\n"
+	    "webhook_url = http://127.0.0.1:80@evil.example/\n"
 	    "webhook_allow_http_loopback = yes\n"
 	    "webhook_secret = 0123456789abcdef\n", 5,
 	    "webhook_url must be https (http only to the loopback address "

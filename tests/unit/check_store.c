@@ -1439,6 +1439,427 @@ START_TEST(test_rc_strings)
 }
 END_TEST
 
+/*
+ * One-time challenges.
+ */
+
+/* A challenge of tenant with id, HMAC 32 x hb, valid for ttl from NOW. */
+static void
+mkchal(struct store_challenge *c, const char *tenant, const char *id, int hb,
+    time_t ttl)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	memset(c->hmac, hb, sizeof(c->hmac));
+	c->state = STORE_CHALLENGE_UNUSED;
+	c->created = NOW;
+	c->expires = NOW + ttl;
+}
+
+/* Name DER of CN=cn with string type type; free with OPENSSL_free(). */
+static uint8_t *
+mkname(const char *cn, int type, size_t *len)
+{
+	X509_NAME	*n;
+	unsigned char	*der = NULL;
+	int		 l;
+
+	n = X509_NAME_new();
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(n, "CN", type,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	l = i2d_X509_NAME(n, &der);
+	ck_assert_int_gt(l, 0);
+	X509_NAME_free(n);
+	*len = (size_t)l;
+	return der;
+}
+
+/* A challenge id with its NUL. */
+#define CHID_SZ	(STORE_CHALLENGE_IDTEXT_MAX + 1)
+
+/* What store_challenge_list() saw. */
+struct chseen {
+	int				 n;
+	char				 id[8][CHID_SZ];
+	char				 tenant[8][STORE_TENANT_MAX + 1];
+	enum store_challenge_state	 state[8];
+	int				 bound[8];
+	int				 settled[8];
+	size_t				 subject_len[8];
+};
+
+static int
+chal_cb(const struct store_challenge *c, void *arg)
+{
+	struct chseen	*s = arg;
+
+	ck_assert_int_lt(s->n, 8);
+	snprintf(s->id[s->n], sizeof(s->id[0]), "%s", c->id);
+	snprintf(s->tenant[s->n], sizeof(s->tenant[0]), "%s", c->tenant);
+	s->state[s->n] = c->state;
+	s->bound[s->n] = c->bound;
+	s->settled[s->n] = c->settled;
+	s->subject_len[s->n] = c->subject_len;
+	s->n++;
+	return 1;
+}
+
+START_TEST(test_challenge_use)
+{
+	struct store_challenge	 c;
+	struct store_req	 r, r2;
+	struct chseen		 s;
+	uint8_t			 mac[STORE_HASH_LEN], other[STORE_HASH_LEN];
+	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	const char		*why;
+
+	mkchal(&c, "acme", "00aa", 0x41, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "acme", "00bb", 0x42, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "beta", "0001", 0x43, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, "acme", chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.id[0], "00aa");
+	ck_assert_str_eq(s.id[1], "00bb");
+	ck_assert_int_eq(s.state[0], STORE_CHALLENGE_UNUSED);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, NULL, chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.tenant[2], "beta");
+
+	/* First use: consumed and bound to request r. */
+	mkreq(&r, "acme", "tx-1", 0x11, STORE_REQ_PENDING);
+	memset(mac, 0x41, sizeof(mac));
+	why = "x";
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 10, id, &why), STORE_OK);
+	ck_assert_ptr_null(why);
+	ck_assert_str_eq(id, "00aa");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, "acme", chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.state[0], STORE_CHALLENGE_USED);
+	ck_assert_int_eq(s.bound[0], 1);
+	ck_assert_int_eq(s.settled[0], 0);
+	ck_assert_int_eq(s.state[1], STORE_CHALLENGE_UNUSED);
+
+	/* The same attempt again (nothing stored yet): passes. */
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 20, id, &why), STORE_OK);
+	/* Another key, or another CSR with the same key: refused. */
+	mkreq(&r2, "acme", "tx-1", 0x12, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r2.key,
+	    r2.csr_hash, NULL, 0, NOW + 20, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password already used");
+	memset(other, 0x77, sizeof(other));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    other, NULL, 0, NOW + 20, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password already used");
+
+	/* Once the request naming it is stored, the attempt is over. */
+	r.challenge_id_len = 4;
+	memcpy(r.challenge_id, "00aa", 4);
+	ck_assert_int_eq(store_req_insert(g_st, &r, 10, NULL), STORE_OK);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, "acme", chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.settled[0], 1);
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 30, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password already used");
+	/* ... even after the request is retired (a new transaction). */
+	ck_assert_int_eq(store_req_reject(g_st, &r.key, NULL, NOW + 31),
+	    STORE_OK);
+	ck_assert_int_eq(store_req_retire(g_st, &r.key, r.csr_hash),
+	    STORE_OK);
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 32, id, &why), STORE_STATE);
+	/* Used challenges cannot be revoked. */
+	ck_assert_int_eq(store_challenge_revoke(g_st, "acme", "00aa"),
+	    STORE_STATE);
+}
+END_TEST
+
+START_TEST(test_challenge_refused)
+{
+	struct store_challenge	 c;
+	struct store_req	 r, rb;
+	uint8_t			 mac[STORE_HASH_LEN], *a, *a2, *b;
+	size_t			 alen, a2len, blen;
+	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	const char		*why;
+
+	mkreq(&r, "acme", "tx-2", 0x21, STORE_REQ_PENDING);
+	mkreq(&rb, "beta", "tx-2", 0x21, STORE_REQ_PENDING);
+
+	/* Unknown, and another tenant's. */
+	memset(mac, 0x50, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW, id, &why), STORE_NOTFOUND);
+	ck_assert_str_eq(why, "unknown or foreign challenge password");
+	mkchal(&c, "beta", "0b", 0x50, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW, id, &why), STORE_NOTFOUND);
+	ck_assert_str_eq(why, "unknown or foreign challenge password");
+
+	/* Expired: at expires exactly. */
+	mkchal(&c, "acme", "0e", 0x51, 60);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	memset(mac, 0x51, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 60, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password expired");
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 59, id, &why), STORE_OK);
+
+	/* Revoked: by id, with or without the tenant. */
+	mkchal(&c, "acme", "0f", 0x52, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	ck_assert_int_eq(store_challenge_revoke(g_st, "beta", "0f"),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_challenge_revoke(g_st, NULL, "0f"), STORE_OK);
+	ck_assert_int_eq(store_challenge_revoke(g_st, "acme", "0f"),
+	    STORE_STATE);
+	ck_assert_int_eq(store_challenge_revoke(g_st, NULL, "99"),
+	    STORE_NOTFOUND);
+	memset(mac, 0x52, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password revoked");
+
+	/* Bound to CN=a: CN=b refused, CN=a (any string type) passes. */
+	a = mkname("a", MBSTRING_UTF8, &alen);
+	a2 = mkname("A", V_ASN1_PRINTABLESTRING, &a2len);
+	b = mkname("b", MBSTRING_UTF8, &blen);
+	mkchal(&c, "acme", "0c", 0x53, 3600);
+	c.subject = a;
+	c.subject_len = alen;
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	memset(mac, 0x53, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, b, blen, NOW, id, &why), STORE_STATE);
+	ck_assert_str_eq(why, "challenge password is bound to another "
+	    "subject");
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW, id, &why), STORE_STATE);
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, a2, a2len, NOW, id, &why), STORE_OK);
+	ck_assert_str_eq(id, "0c");
+	OPENSSL_free(a);
+	OPENSSL_free(a2);
+	OPENSSL_free(b);
+
+	/* A key of another tenant than the one named: invalid. */
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &rb.key,
+	    rb.csr_hash, NULL, 0, NOW, id, &why), STORE_INVAL);
+}
+END_TEST
+
+START_TEST(test_challenge_malformed)
+{
+	static const uint8_t	 badkey[] = { 4, 'a', 'c', 'm', 'e', 'i', 2,
+	    '0', '1' };
+	static const uint8_t	 badval[] = { 1, 2, 3 };
+	struct store_challenge	 c;
+	struct chseen		 s;
+
+	/* Taken id, taken HMAC, bad ids and tenants. */
+	mkchal(&c, "acme", "01", 0x60, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "acme", "01", 0x61, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_EXISTS);
+	mkchal(&c, "acme", "02", 0x60, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_EXISTS);
+	mkchal(&c, "acme", "0G", 0x62, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_INVAL);
+	mkchal(&c, "acme", "", 0x62, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_INVAL);
+	mkchal(&c, "Acme", "03", 0x62, 3600);
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_INVAL);
+	ck_assert_int_eq(store_challenge_revoke(g_st, NULL, "../x"),
+	    STORE_INVAL);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, NULL, chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.n, 1);
+
+	/* An id index entry that is not an HMAC: corrupt, not a crash. */
+	ck_assert_int_eq(store_test_poke(g_st, "challenge", badkey,
+	    sizeof(badkey), badval, sizeof(badval)), STORE_OK);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, "acme", chal_cb, &s),
+	    STORE_CORRUPT);
+}
+END_TEST
+
+/*
+ * The webhook queue (store_req_insert_job, store_job_*).
+ */
+
+/* The number of queued jobs. */
+static size_t
+njobs(void)
+{
+	size_t	 n = 99;
+
+	ck_assert_int_eq(store_job_count(g_st, &n), STORE_OK);
+	return n;
+}
+
+START_TEST(test_job_queue)
+{
+	static const uint8_t	 csr[] = "a CSR with challenge s3cret";
+	struct store_req	 r, *got = NULL;
+	struct store_job	*j = NULL;
+	uint8_t			*der;
+	size_t			 len;
+
+	mkreq(&r, "acme", "wh-1", 0x01, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, NULL), STORE_OK);
+	ck_assert_uint_eq(njobs(), 1);
+	ck_assert_int_eq(pending_of("acme"), 1);
+
+	/* Claimed with a lease; nobody else gets it meanwhile. */
+	ck_assert_int_eq(store_job_claim(g_st, NOW, 10, &j), STORE_OK);
+	ck_assert_mem_eq(j->key.txid, "wh-1", 4);
+	ck_assert_uint_eq(j->csr_len, sizeof(csr));
+	ck_assert_mem_eq(j->csr, csr, sizeof(csr));
+	ck_assert_int_eq(j->claimed_until, NOW + 10);
+	ck_assert_int_eq(j->enqueued, NOW);
+	ck_assert_uint_eq(j->attempts, 0);
+	store_job_free(j);
+	j = NULL;
+	ck_assert_int_eq(store_job_claim(g_st, NOW + 9, 10, &j),
+	    STORE_NOTFOUND);
+	ck_assert_ptr_null(j);
+	/* The dispatcher died: the lease ends, the job comes back. */
+	ck_assert_int_eq(store_job_claim(g_st, NOW + 10, 10, &j), STORE_OK);
+	store_job_free(j);
+	j = NULL;
+
+	/* A failed call: due again later, one attempt more. */
+	ck_assert_int_eq(store_job_retry(g_st, &r.key, NOW + 100), STORE_OK);
+	ck_assert_int_eq(store_job_claim(g_st, NOW + 50, 10, &j),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_job_claim(g_st, NOW + 100, 10, &j), STORE_OK);
+	ck_assert_uint_eq(j->attempts, 1);
+	store_job_free(j);
+	j = NULL;
+
+	/* The decision deletes the job in its transaction. */
+	ck_assert_int_eq(store_req_reject(g_st, &r.key, "webhook refused",
+	    NOW + 101), STORE_OK);
+	ck_assert_uint_eq(njobs(), 0);
+	ck_assert_int_eq(store_job_retry(g_st, &r.key, NOW), STORE_NOTFOUND);
+
+	/* So does an approval (store_issue). */
+	mkreq(&r, "acme", "wh-2", 0x02, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, NULL), STORE_OK);
+	ck_assert_uint_eq(njobs(), 1);
+	der = mkcert("CN=wh", 0x42, 30, &len);
+	ck_assert_int_eq(store_issue(g_st, &r, der, len, NOW, NULL), STORE_OK);
+	OPENSSL_free(der);
+	ck_assert_uint_eq(njobs(), 0);
+
+	/* Left PENDING for an operator: the job goes, the request stays. */
+	mkreq(&r, "acme", "wh-3", 0x03, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, NULL), STORE_OK);
+	ck_assert_int_eq(store_job_delete(g_st, &r.key), STORE_OK);
+	ck_assert_int_eq(store_job_delete(g_st, &r.key), STORE_NOTFOUND);
+	ck_assert_uint_eq(njobs(), 0);
+	ck_assert_int_eq(store_req_get(g_st, &r.key, &got), STORE_OK);
+	ck_assert_int_eq(got->state, STORE_REQ_PENDING);
+	store_req_free(got);
+	ck_assert_int_eq(store_job_claim(g_st, NOW + 1000, 10, &j),
+	    STORE_NOTFOUND);
+
+	/* pending_ttl expiry is a decision too. */
+	mkreq(&r, "acme", "wh-4", 0x04, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, NULL), STORE_OK);
+	ck_assert_int_eq(store_pending_expire(g_st, NOW + 10, 1, &len),
+	    STORE_OK);
+	ck_assert_uint_eq(njobs(), 0);
+}
+END_TEST
+
+START_TEST(test_job_quota)
+{
+	static const uint8_t	 csr[] = { 0x30, 0x00 };
+	struct store_req	 r, *ex = NULL;
+
+	mkreq(&r, "acme", "q-1", 0x01, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 1, csr, sizeof(csr),
+	    NOW, NULL), STORE_OK);
+	/* The same key again: the stored request, no second job. */
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, &ex), STORE_EXISTS);
+	ck_assert_ptr_nonnull(ex);
+	store_req_free(ex);
+	/* Past max_pending: neither request nor job. */
+	mkreq(&r, "acme", "q-2", 0x02, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 1, csr, sizeof(csr),
+	    NOW, NULL), STORE_QUOTA);
+	ck_assert_uint_eq(njobs(), 1);
+	ck_assert_int_eq(pending_of("acme"), 1);
+}
+END_TEST
+
+START_TEST(test_job_malformed)
+{
+	static const uint8_t	 csr[] = { 0x30, 0x00 };
+	static const uint8_t	 junk[] = { 0x01, 0x02, 0x03 };
+	struct store_req	 r;
+	struct store_job	*j = NULL;
+	uint8_t			 key[1 + 4 + 1 + 3 + STORE_HASH_LEN], *big;
+
+	mkreq(&r, "acme", "m-1", 0x01, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, NULL, 1, NOW,
+	    NULL), STORE_INVAL);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, 0, NOW,
+	    NULL), STORE_INVAL);
+	big = calloc(1, STORE_CSR_MAX + 1);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, big,
+	    STORE_CSR_MAX + 1, NOW, NULL), STORE_INVAL);
+	free(big);
+	r.state = STORE_REQ_REJECTED;
+	ck_assert_int_eq(store_req_insert_job(g_st, &r, 0, csr, sizeof(csr),
+	    NOW, NULL), STORE_INVAL);
+	ck_assert_uint_eq(njobs(), 0);
+
+	/* A corrupt job record of a PENDING request: STORE_CORRUPT. */
+	r.state = STORE_REQ_PENDING;
+	ck_assert_int_eq(store_req_insert(g_st, &r, 0, NULL), STORE_OK);
+	key[0] = 4;
+	memcpy(key + 1, "acme", 4);
+	key[5] = 3;
+	memcpy(key + 6, "m-1", 3);
+	memset(key + 9, 0x01, STORE_HASH_LEN);
+	ck_assert_int_eq(store_test_poke(g_st, "job", key, sizeof(key), junk,
+	    sizeof(junk)), STORE_OK);
+	ck_assert_int_eq(store_job_retry(g_st, &r.key, NOW), STORE_CORRUPT);
+	/* Claiming drops it once; the queue goes on. */
+	ck_assert_int_eq(store_job_claim(g_st, NOW, 10, &j), STORE_CORRUPT);
+	ck_assert_ptr_null(j);
+	ck_assert_uint_eq(njobs(), 0);
+	ck_assert_int_eq(store_job_claim(g_st, NOW, 10, &j), STORE_NOTFOUND);
+	ck_assert_int_eq(pending_of("acme"), 1);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1466,6 +1887,8 @@ store_suite(void)
 	tcase_add_test(tc, test_map_resized);
 	tcase_add_test(tc, test_bulk_load);
 	tcase_add_test(tc, test_rc_strings);
+	tcase_add_test(tc, test_job_queue);
+	tcase_add_test(tc, test_challenge_use);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("policy");
@@ -1473,9 +1896,11 @@ store_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_quota);
 	tcase_add_test(tc, test_serial_taken);
+	tcase_add_test(tc, test_job_quota);
 	tcase_add_test(tc, test_issue_other_csr);
 	tcase_add_test(tc, test_map_full);
 	tcase_add_test(tc, test_after_fork);
+	tcase_add_test(tc, test_challenge_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
@@ -1487,6 +1912,8 @@ store_suite(void)
 	tcase_add_test(tc, test_corrupt_req);
 	tcase_add_test(tc, test_corrupt_cert);
 	tcase_add_test(tc, test_invalid_args);
+	tcase_add_test(tc, test_job_malformed);
+	tcase_add_test(tc, test_challenge_malformed);
 	suite_add_tcase(s, tc);
 
 	return s;
