@@ -255,7 +255,7 @@ demo_stop() {
 	trap - INT TERM EXIT
 	say "stopping the demo"
 	for p in $pids $(cat "$top/demo/fcgi.pids" 2>/dev/null); do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	rm -f "$top/demo/fcgi.pids" "$top/demo/scepd.sock"
 	exit 0
