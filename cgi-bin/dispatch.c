@@ -180,7 +180,7 @@ crl_op(struct server *s, const struct tenant *t, struct http_req *r,
 		lr->reason = "method";
 		return 405;
 	}
-	if ((rc = crl_current(s, t, time(NULL), &der)) != STORE_OK) {
+	if ((rc = crl_current(s, t, t->ca, time(NULL), &der)) != STORE_OK) {
 		log_msg(LOG_ERR, "crl %s: %s: %s", t->conf->name,
 		    store_rc_str(rc), store_errstr(s->store));
 		lr->reason = store_rc_str(rc);

@@ -4,9 +4,10 @@
  * One binary serves both modes: a FastCGI worker when started by
  * spawn-fcgi or a web server (the FastCGI socket is standard input), a
  * plain CGI program otherwise.  Everything a worker needs is loaded
- * once at start (server_new()); SIGHUP, or a change of the configuration
- * file, reloads it between two requests, and a failed reload keeps the
- * old configuration serving.
+ * once at start (server_new()); SIGHUP, a change of the configuration
+ * file, or the switch time of a CA rollover (server->next_switch)
+ * reloads it between two requests, and a failed reload keeps the old
+ * configuration serving.
  */
 #include "config.h"
 
@@ -155,18 +156,65 @@ cgi(const char *path)
 	return 0;
 }
 
+/*
+ * Load the configuration at path again into *sp: the old server's
+ * store is closed first (one environment per process); a failed load
+ * keeps the old server, with its store opened again.  Returns 1, or 0
+ * when even that failed (the worker cannot serve).
+ */
+static int
+reload_server(const char *path, struct server **sp)
+{
+	struct server	*s = *sp, *ns;
+	char		 err[512];
+
+	store_close(s->store);
+	s->store = NULL;
+	if ((ns = load(path, "reload")) == NULL) {
+		s->store = store_open(s->conf->database, 0, s->conf->map_size,
+		    err, sizeof(err));
+		if (s->store == NULL) {
+			log_msg(LOG_ERR, "reopen: %s", err);
+			return 0;
+		}
+		return 1;
+	}
+	server_free(s);
+	*sp = ns;
+	log_close();
+	log_open(ns->conf, "scepd");
+	log_msg(LOG_INFO, "configuration reloaded");
+	return 1;
+}
+
+/*
+ * Whether a CA rollover's switch time has come for s (tried at most
+ * once a second, so a failing reload does not run for every request).
+ */
+static int
+switch_due(const struct server *s, time_t *last)
+{
+	time_t	 now;
+
+	if (s->next_switch == 0 || (now = time(NULL)) < s->next_switch ||
+	    now == *last)
+		return 0;
+	*last = now;
+	return 1;
+}
+
 /* The FastCGI worker loop. */
 static int
 worker(const char *path)
 {
-	struct server		*s, *ns;
+	struct server		*s;
 	struct http_req		 r;
 	FCGX_Request		 req;
 	struct sigaction	 sa;
 	struct fileid		 fid;
-	time_t			 last_check = 0, now;
+	time_t			 last_check = 0, last_switch = 0, now;
 	size_t			 served = 0;
-	int			 dead;
+	int			 dead, ok = 1;
 
 	log_open(NULL, "scepd");
 	if ((s = load(path, "start")) == NULL)
@@ -194,44 +242,37 @@ worker(const char *path)
 
 	if (FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
-	while (!quit && FCGX_Accept_r(&req) >= 0) {
+	while (ok && !quit && FCGX_Accept_r(&req) >= 0) {
 		busy = 1;
-		http_req_init(&r, &req);
-		dispatch(s, &r);
-		FCGX_Finish_r(&req);
-		busy = 0;
-		if (++served % s->conf->reader_check_interval == 0)
-			(void)store_reader_check(s->store, NULL);
-		/* Reload on SIGHUP or a changed file, at most once a second. */
+		/*
+		 * Reload before serving on SIGHUP, a changed file (looked
+		 * at once a second at most) or a rollover's switch time,
+		 * so that the request sees the new state.
+		 */
 		now = time(NULL);
 		if (!reload && now != last_check) {
 			last_check = now;
 			if (fileid_changed(path, &fid))
 				reload = 1;
 		}
+		if (switch_due(s, &last_switch)) {
+			log_msg(LOG_INFO, "CA rollover due: reloading");
+			reload = 1;
+		}
 		if (reload) {
 			reload = 0;
 			fileid_of(path, &fid);
-			/* One environment per process: close the old first. */
-			store_close(s->store);
-			s->store = NULL;
-			if ((ns = load(path, "reload")) == NULL) {
-				char e2[512];
-
-				s->store = store_open(s->conf->database, 0,
-				    s->conf->map_size, e2, sizeof(e2));
-				if (s->store == NULL) {
-					log_msg(LOG_ERR, "reopen: %s", e2);
-					break;
-				}
-				continue;
-			}
-			server_free(s);
-			s = ns;
-			log_close();
-			log_open(s->conf, "scepd");
-			log_msg(LOG_INFO, "configuration reloaded");
+			ok = reload_server(path, &s);
 		}
+		http_req_init(&r, &req);
+		if (ok)
+			dispatch(s, &r);
+		else
+			http_reply(&r, 503, NULL, NULL, 0);
+		FCGX_Finish_r(&req);
+		busy = 0;
+		if (ok && ++served % s->conf->reader_check_interval == 0)
+			(void)store_reader_check(s->store, NULL);
 	}
 	server_free(s);
 	log_close();

@@ -615,3 +615,25 @@ ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32])
 	OPENSSL_free(der);
 	return rc;
 }
+
+/* Whether ca issued x; see ca.h. */
+int
+ca_cert_issued_by(X509 *ca, X509 *x)
+{
+	const ASN1_OCTET_STRING	*akid, *skid;
+	EVP_PKEY		*pk;
+	int			 rc;
+
+	if (X509_check_issued(ca, x) != X509_V_OK) {
+		ERR_clear_error();
+		return 0;
+	}
+	/* X509_check_issued() compared the key identifiers: enough. */
+	akid = X509_get0_authority_key_id(x);
+	skid = X509_get0_subject_key_id(ca);
+	if (akid != NULL && skid != NULL)
+		return 1;
+	rc = (pk = X509_get0_pubkey(ca)) != NULL && X509_verify(x, pk) == 1;
+	ERR_clear_error();
+	return rc;
+}

@@ -167,4 +167,13 @@ X509		*ca_ra_new(const struct signer *ca, EVP_PKEY *rakey,
 int		 ca_cert_fingerprint(X509 *x, uint8_t md[32]);
 int		 ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32]);
 
+/*
+ * Whether the CA certificate ca issued x: the names chain and the
+ * authority key identifier of x matches the CA's subject key identifier
+ * (X509_check_issued()); when either is missing (two CAs of one tenant
+ * share their subject after a rollover), the signature of x under the
+ * CA's public key decides.  Returns 1 or 0.
+ */
+int		 ca_cert_issued_by(X509 *ca, X509 *x);
+
 #endif /* SRC_CA_H */

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -72,6 +73,7 @@ enum ktype {
 	KT_SECRET,	/* char * + size_t length right after it */
 	KT_BOOL,	/* int */
 	KT_DUR,		/* time_t seconds, "30s" "10m" "2h" "7d" */
+	KT_TIME,	/* time_t, UTC "2026-01-31T12:00:00Z" */
 	KT_SIZE,	/* size_t bytes, "64K" "1M" "1G" */
 	KT_COUNT,	/* size_t */
 	KT_ENUM,	/* int index into names[] */
@@ -200,10 +202,16 @@ static const struct key keys[] = {
 	{ "max_pending", T(max_pending), KT_COUNT, 1, 1000000, NULL, NULL,
 	    0 },
 	{ "next_ca_cert", T(next_ca_cert), KT_PATH, 0, 0, NULL, NULL, 0 },
+	{ "next_ca_key", T(next_ca_key), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "next_ra_cert", T(next_ra_cert), KT_PATH, 0, 0, NULL, NULL, 0 },
+	{ "next_ra_key", T(next_ra_key), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "open_enrolment", T(open_enrolment), KT_BOOL, 0, 0, NULL, NULL, 0 },
 	{ "pending_ttl", T(pending_ttl), KT_DUR, MINUTE, 365 * DAY, NULL,
 	    NULL, 0 },
+	{ "previous_ca_cert", T(previous_ca_cert), KT_PATH, 0, 0, NULL, NULL,
+	    0 },
+	{ "previous_ca_key", T(previous_ca_key), KT_PATH, 0, 0, NULL, NULL,
+	    0 },
 	{ "profile", T(profile), KT_ENUM, 0, 0, profile_names, NULL, 0 },
 	{ "ra_cert", T(ra_cert), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "ra_key", T(ra_key), KT_PATH, 0, 0, NULL, NULL, 0 },
@@ -219,6 +227,7 @@ static const struct key keys[] = {
 	    rsubject_names, NULL, 0 },
 	{ "replay_window", T(replay_window), KT_DUR, HOUR, 365 * DAY, NULL,
 	    NULL, 0 },
+	{ "rollover_at", T(rollover_at), KT_TIME, 0, 0, NULL, NULL, 0 },
 	{ "subject_pattern", T(subject_pattern), KT_FUNC, 0, 0, NULL,
 	    set_pattern, 0 },
 	{ "validity", T(validity), KT_DUR, HOUR, 3650 * DAY, NULL, NULL, 0 },
@@ -337,6 +346,53 @@ parse_duration(const char *s, long long *out)
 	static const long long	 mult[] = { 1, MINUTE, HOUR, DAY };
 
 	return parse_unit(s, "smhd", mult, out);
+}
+
+/*
+ * A time as ISO 8601 UTC, exactly "YYYY-MM-DDTHH:MM:SSZ" (what scepadm
+ * writes), years 2000 to 9999; see extern.h.  Returns 1 or 0.
+ */
+int
+conf_parse_time(const char *s, time_t *out)
+{
+	static const char	 pat[] = "dddd-dd-ddTdd:dd:ddZ";
+	struct tm		 tm, chk;
+	time_t			 t;
+	int			 v[6], i, n = 0, f = 0;
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return 0;
+	memset(v, 0, sizeof(v));
+	for (i = 0; pat[i] != '\0'; i++) {
+		if (pat[i] != 'd') {
+			if (s[i] != pat[i])
+				return 0;
+			if (n > 0)
+				f++;
+			n = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v[f] = v[f] * 10 + (s[i] - '0');
+		n++;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	if (v[0] < 2000 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 59 || (t = timegm(&tm)) == (time_t)-1)
+		return 0;
+	/* No normalising: 2026-02-30 is an error, not March 2. */
+	if (gmtime_r(&t, &chk) == NULL || chk.tm_mday != v[2] ||
+	    chk.tm_mon != v[1] - 1)
+		return 0;
+	*out = t;
+	return 1;
 }
 
 /* Sizes: "64K", "1M", "1G", "1T" (powers of 1024), or bytes. */
@@ -634,6 +690,12 @@ set_value(struct parse *p, const struct key *k, const char *val)
 			    fmt_duration(k->max, hi, sizeof(hi)));
 		*(time_t *)(base + k->off) = (time_t)v;
 		return 1;
+	case KT_TIME:
+		if (!conf_parse_time(val, (time_t *)(base + k->off)))
+			return perr(p, "bad time '%s' for %s (UTC, "
+			    "YYYY-MM-DDTHH:MM:SSZ)", show(val, b, sizeof(b)),
+			    k->name);
+		return 1;
 	case KT_SIZE:
 		if (!parse_size(val, &v))
 			return perr(p, "bad size '%s' for %s (e.g. 64K, 1M, "
@@ -753,7 +815,11 @@ tenant_free(struct conf_tenant *t)
 	free(t->ra_key);
 	free(t->chain);
 	free(t->next_ca_cert);
+	free(t->next_ca_key);
 	free(t->next_ra_cert);
+	free(t->next_ra_key);
+	free(t->previous_ca_cert);
+	free(t->previous_ca_key);
 	free(t->webhook_url);
 	free(t->subject_pattern);
 	free(t->crl_base_url);
@@ -851,6 +917,66 @@ http_loopback(const char *url)
 }
 
 /*
+ * Key k1 of the section needs k2 (k2 set: 1), or an error naming the
+ * line of k1 and what.  Returns 1, or 0 with p->err set.
+ */
+static int
+needs(struct parse *p, const char *k1, const char *k2, const char *what)
+{
+	if (!seen(p, k1) || seen(p, k2))
+		return 1;
+	return perr_at(p, seen_line(p, k1), "%s without %s in [tenant %s]%s",
+	    k1, k2, p->t->name, what);
+}
+
+/*
+ * A CA rollover (scepadm ca rollover, INTEROP.md 6.4): next_ca_key and
+ * rollover_at make the next CA (and RA) the current ones at rollover_at;
+ * both or neither, with next_ca_cert; the RA switches with the CA, so a
+ * tenant with an RA needs next_ra_cert and next_ra_key and one without
+ * has neither.  previous_ca_cert and previous_ca_key name the CA a
+ * finished rollover switched from, and wait for no rollover.  Returns 1,
+ * or 0 with p->err set.
+ */
+static int
+rollover_end(struct parse *p)
+{
+	static const char *const pairs[][3] = {
+		{ "next_ca_key", "next_ca_cert", "" },
+		{ "next_ca_key", "rollover_at", "" },
+		{ "rollover_at", "next_ca_key", "" },
+		{ "next_ra_key", "next_ra_cert", "" },
+		{ "next_ra_key", "next_ca_key", "" },
+		{ "next_ra_cert", "next_ra_key",
+		    ": the next RA needs its key when next_ca_key is set" },
+		{ "ra_cert", "next_ra_cert",
+		    ": the RA switches with the CA" },
+		{ "previous_ca_cert", "previous_ca_key", "" },
+		{ "previous_ca_key", "previous_ca_cert", "" },
+	};
+	struct conf_tenant	*t = p->t;
+	size_t			 i;
+
+	for (i = 0; i < NELEM(pairs); i++) {
+		/* Only a managed rollover binds the RA files. */
+		if (i >= 5 && i <= 6 && t->next_ca_key == NULL)
+			continue;
+		if (!needs(p, pairs[i][0], pairs[i][1], pairs[i][2]))
+			return 0;
+	}
+	if (t->next_ca_key != NULL && t->ra_cert == NULL &&
+	    t->next_ra_cert != NULL)
+		return perr_at(p, seen_line(p, "next_ra_cert"),
+		    "next_ra_cert in [tenant %s], which has no RA", t->name);
+	if (t->previous_ca_cert != NULL && t->rollover_at != 0)
+		return perr_at(p, seen_line(p, "rollover_at"), "rollover_at "
+		    "with previous_ca_cert in [tenant %s]: a tenant keeps one "
+		    "previous CA; remove previous_ca_cert and previous_ca_key "
+		    "once its certificates have expired", t->name);
+	return 1;
+}
+
+/*
  * The checks of a [tenant] section that involve several keys, then the
  * derived values.  Returns 1, or 0 with p->err set.
  */
@@ -877,6 +1003,8 @@ tenant_end(struct parse *p)
 		return perr_at(p, seen_line(p, "next_ra_cert"),
 		    "next_ra_cert without next_ca_cert in [tenant %s]",
 		    t->name);
+	if (!rollover_end(p))
+		return 0;
 
 	/* A static challenge needs its password, and only it has one. */
 	if (t->challenge == CONF_CHALLENGE_STATIC &&
@@ -1358,100 +1486,102 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Append a [tenant name] section to the configuration at path by
- * atomic rename; see extern.h.  The temporary file "path.tmp" is
- * created exclusively, so it also keeps two writers apart; a stale one
- * (after a crash) is named in the error.  Returns 1, or 0 with err set.
+ * Check the n settings kv for a tenant section: tenant keys, values of
+ * one line of printable text (NULL, when del_ok: remove the key).
+ * Returns 1, or 0 with err set.
  */
-int
-conf_write_tenant(const char *path, const char *name,
-    const struct conf_kv *kv, size_t n, char *err, size_t errsz)
+static int
+kv_check(const struct conf_kv *kv, size_t n, int del_ok, char *err,
+    size_t errsz)
 {
-	struct conf	*c = NULL;
-	struct stat	 st;
-	FILE		*f = NULL, *mf = NULL;
-	char		*old = NULL, *new = NULL, *tmp = NULL, *dir = NULL;
-	char		*slash, msg[512];
-	size_t		 oldlen = 0, newlen = 0, i;
-	int		 fd = -1, tfd = -1, dfd = -1, rc = 0, created = 0, k;
-	int		 werr;
+	size_t	 i;
+	int	 k;
 
-	if (errsz > 0)
-		err[0] = '\0';
-	if (!conf_tenant_name_ok(name)) {
-		snprintf(err, errsz, "bad or reserved tenant name");
-		goto out;
-	}
-	/* Keys must be tenant keys; values one line of printable text. */
 	for (i = 0; i < n; i++) {
 		if ((k = key_index(kv[i].key)) < 0 ||
 		    keys[k].sect != KS_TENANT) {
 			snprintf(err, errsz, "unknown tenant key '%.64s'",
 			    kv[i].key);
-			goto out;
+			return 0;
 		}
-		if (strlen(kv[i].value) > CONF_LINE_MAX / 2 ||
+		if (kv[i].value == NULL ? !del_ok :
+		    strlen(kv[i].value) > CONF_LINE_MAX / 2 ||
 		    strpbrk(kv[i].value, "\r\n") != NULL) {
 			snprintf(err, errsz, "bad value for %s", kv[i].key);
-			goto out;
+			return 0;
 		}
 	}
+	return 1;
+}
 
-	/* The current file: its bytes, mode and owner. */
+/*
+ * Read the configuration at path for a rewrite: its bytes (*old,
+ * *oldlen; free with free()), its mode and owner (*st), and, when it is
+ * not empty, the parsed configuration (*c, free with conf_free(); NULL
+ * for an empty file).  Returns 1, or 0 with err set.
+ */
+static int
+conf_read(const char *path, struct stat *st, char **old, size_t *oldlen,
+    struct conf **c, char *err, size_t errsz)
+{
+	FILE	*f = NULL;
+	char	 msg[512];
+	int	 fd, rc = 0;
+
+	*old = NULL;
+	*oldlen = 0;
+	*c = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || !read_all(fd, &old, &oldlen)) {
+	    fstat(fd, st) == -1 || !read_all(fd, old, oldlen)) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	/* An empty file is a valid configuration with no tenant. */
-	if (oldlen > 0) {
-		if ((f = fmemopen(old, oldlen, "r")) == NULL) {
+	if (*oldlen > 0) {
+		if ((f = fmemopen(*old, *oldlen, "r")) == NULL) {
 			snprintf(err, errsz, "%s: %s", path, strerror(errno));
 			goto out;
 		}
-		if (!conf_parse(f, path, &c, msg, sizeof(msg))) {
+		if (!conf_parse(f, path, c, msg, sizeof(msg))) {
 			snprintf(err, errsz, "%s (fix it first)", msg);
 			goto out;
 		}
+	}
+	rc = 1;
+out:
+	if (f != NULL)
 		fclose(f);
-		f = NULL;
-		if (conf_tenant_find(c, name) != NULL) {
-			snprintf(err, errsz, "%s: tenant '%s' already exists",
-			    path, name);
-			goto out;
-		}
-		conf_free(c);
-		c = NULL;
+	if (fd != -1)
+		close(fd);
+	if (!rc) {
+		free(*old);
+		*old = NULL;
 	}
+	return rc;
+}
 
-	/* The new contents, checked in full before anything is written. */
-	if ((mf = open_memstream(&new, &newlen)) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		goto out;
-	}
-	fwrite(old, 1, oldlen, mf);
-	if (oldlen > 0 && old[oldlen - 1] != '\n')
-		fputc('\n', mf);
-	fprintf(mf, "%s[tenant %s]\n", oldlen > 0 ? "\n" : "", name);
-	for (i = 0; i < n; i++)
-		write_kv(mf, kv[i].key, kv[i].value);
-	werr = ferror(mf);
-	if (fclose(mf) != 0 || werr) {
-		mf = NULL;
-		snprintf(err, errsz, "out of memory");
-		goto out;
-	}
-	mf = NULL;
-	if ((f = fmemopen(new, newlen, "r")) == NULL) {
+/*
+ * Replace the configuration at path by the newlen bytes of new, parsed
+ * in full first: written to "path.tmp" (created exclusively, so it also
+ * keeps two writers apart; a stale one after a crash is named in the
+ * error) with the mode (and owner, as root) of st, fsynced and renamed
+ * over path, then the directory fsynced.  Returns 1, or 0 with err set.
+ */
+static int
+conf_replace(const char *path, const struct stat *st, const char *new,
+    size_t newlen, char *err, size_t errsz)
+{
+	struct conf	*c = NULL;
+	FILE		*f = NULL;
+	char		*tmp = NULL, *dir = NULL, *slash;
+	int		 tfd = -1, dfd = -1, rc = 0, created = 0;
+
+	if ((f = fmemopen((void *)new, newlen, "r")) == NULL) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!conf_parse(f, path, &c, err, errsz))
 		goto out;
-	fclose(f);
-	f = NULL;
-
-	/* path.tmp in the same directory, same mode, then rename. */
 	if (asprintf(&tmp, "%s.tmp", path) == -1) {
 		tmp = NULL;
 		snprintf(err, errsz, "out of memory");
@@ -1465,8 +1595,8 @@ conf_write_tenant(const char *path, const char *name,
 		goto out;
 	}
 	created = 1;
-	if (fchmod(tfd, st.st_mode & 07777) == -1 ||
-	    (geteuid() == 0 && fchown(tfd, st.st_uid, st.st_gid) == -1) ||
+	if (fchmod(tfd, st->st_mode & 07777) == -1 ||
+	    (geteuid() == 0 && fchown(tfd, st->st_uid, st->st_gid) == -1) ||
 	    !write_all(tfd, new, newlen) || fsync(tfd) == -1) {
 		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
 		goto out;
@@ -1507,18 +1637,223 @@ out:
 		close(dfd);
 	if (tfd != -1)
 		close(tfd);
-	if (fd != -1)
-		close(fd);
-	if (mf != NULL)
-		fclose(mf);
 	if (f != NULL)
 		fclose(f);
 	conf_free(c);
-	free(old);
-	free(new);
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+/* Close the memory stream mf (with *buf); 1, or 0 with err set. */
+static int
+mem_close(FILE *mf, char *err, size_t errsz)
+{
+	int	 werr = ferror(mf);
+
+	if (fclose(mf) != 0 || werr) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+/* Write the new contents of a configuration for conf_rewrite(). */
+typedef int (*conf_edit)(FILE *mf, const char *old, size_t oldlen,
+    const struct conf *c, const char *name, const struct conf_kv *kv,
+    size_t n, char *err, size_t errsz);
+
+/*
+ * Rewrite the configuration at path for tenant name: check kv (NULL
+ * values only with del_ok), read and parse the file, let edit write the
+ * new contents, and put them in place with conf_replace().  Returns 1,
+ * or 0 with err set.
+ */
+static int
+conf_rewrite(const char *path, const char *name, const struct conf_kv *kv,
+    size_t n, int del_ok, conf_edit edit, char *err, size_t errsz)
+{
+	struct conf	*c = NULL;
+	struct stat	 st;
+	FILE		*mf;
+	char		*old = NULL, *new = NULL;
+	size_t		 oldlen = 0, newlen = 0;
+	int		 rc = 0;
+
+	if (errsz > 0)
+		err[0] = '\0';
+	if (!kv_check(kv, n, del_ok, err, errsz) ||
+	    !conf_read(path, &st, &old, &oldlen, &c, err, errsz))
+		goto out;
+	/* The new contents, checked in full before anything is written. */
+	if ((mf = open_memstream(&new, &newlen)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	if (!edit(mf, old, oldlen, c, name, kv, n, err, errsz)) {
+		fclose(mf);
+		goto out;
+	}
+	if (!mem_close(mf, err, errsz))
+		goto out;
+	rc = conf_replace(path, &st, new, newlen, err, errsz);
+out:
+	conf_free(c);
+	free(old);
+	free(new);
+	return rc;
+}
+
+/* conf_edit for conf_write_tenant(): the old text, then the section. */
+static int
+append_section(FILE *mf, const char *old, size_t oldlen,
+    const struct conf *c, const char *name, const struct conf_kv *kv,
+    size_t n, char *err, size_t errsz)
+{
+	size_t	 i;
+
+	if (c != NULL && conf_tenant_find(c, name) != NULL) {
+		snprintf(err, errsz, "%s: tenant '%s' already exists", c->path,
+		    name);
+		return 0;
+	}
+	fwrite(old, 1, oldlen, mf);
+	if (oldlen > 0 && old[oldlen - 1] != '\n')
+		fputc('\n', mf);
+	fprintf(mf, "%s[tenant %s]\n", oldlen > 0 ? "\n" : "", name);
+	for (i = 0; i < n; i++)
+		write_kv(mf, kv[i].key, kv[i].value);
+	return 1;
+}
+
+/*
+ * Append a [tenant name] section to the configuration at path by
+ * atomic rename; see extern.h.  Returns 1, or 0 with err set.
+ */
+int
+conf_write_tenant(const char *path, const char *name,
+    const struct conf_kv *kv, size_t n, char *err, size_t errsz)
+{
+	if (!conf_tenant_name_ok(name)) {
+		snprintf(err, errsz, "bad or reserved tenant name");
+		return 0;
+	}
+	return conf_rewrite(path, name, kv, n, 0, append_section, err, errsz);
+}
+
+/*
+ * What one line of scepd.conf is, for conf_update_tenant(): the tenant
+ * a section header names into sect (bufsz bytes; "" for another
+ * section), or the key a "key = value" line sets into key.  Returns 1
+ * for a header, 2 for a key line, 0 for anything else.
+ */
+static int
+line_kind(const char *line, size_t len, char *sect, char *key, size_t bufsz)
+{
+	size_t	 i = 0, j, n;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < len && line[i] == '[') {
+		sect[0] = '\0';
+		for (i++; i < len && line[i] == ' '; i++)
+			;
+		if (len - i < 7 || memcmp(line + i, "tenant ", 7) != 0)
+			return 1;
+		for (i += 7; i < len && line[i] == ' '; i++)
+			;
+		for (j = i; j < len && line[j] != ' ' && line[j] != ']'; j++)
+			;
+		if ((n = j - i) < bufsz) {
+			memcpy(sect, line + i, n);
+			sect[n] = '\0';
+		}
+		return 1;
+	}
+	n = strspn(line + i, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n == 0 || i + n > len || n >= bufsz)
+		return 0;
+	memcpy(key, line + i, n);
+	key[n] = '\0';
+	return 2;
+}
+
+/*
+ * One pass over the configuration text old for edit_section(): returns
+ * the offset just after the last header or setting of [tenant name].
+ * With mf, also writes the lines kept (all but those setting a key of
+ * kv in the section) and, after the line ending at offset at, the
+ * settings of kv that have a value.
+ */
+static size_t
+edit_pass(FILE *mf, const char *old, size_t oldlen, const char *name,
+    const struct conf_kv *kv, size_t n, size_t at)
+{
+	char		 sect[CONF_TENANT_MAX + 2], key[64];
+	const char	*line, *nl;
+	size_t		 len, i, last = 0, pos;
+	int		 in = 0, kind, drop;
+
+	for (pos = 0; pos < oldlen; pos += len) {
+		line = old + pos;
+		nl = memchr(line, '\n', oldlen - pos);
+		len = nl != NULL ? (size_t)(nl - line) + 1 : oldlen - pos;
+		kind = line_kind(line, len, sect, key, sizeof(key));
+		if (kind == 1)
+			in = strcmp(sect, name) == 0;
+		if (in && kind != 0)
+			last = pos + len;
+		if (mf == NULL)
+			continue;
+		drop = 0;
+		for (i = 0; in && kind == 2 && i < n; i++)
+			if (strcmp(key, kv[i].key) == 0)
+				drop = 1;
+		if (!drop) {
+			fwrite(line, 1, len, mf);
+			if (nl == NULL)
+				fputc('\n', mf);
+		}
+		if (pos + len == at)
+			for (i = 0; i < n; i++)
+				if (kv[i].value != NULL)
+					write_kv(mf, kv[i].key, kv[i].value);
+	}
+	return last;
+}
+
+/*
+ * conf_edit for conf_update_tenant(): the old lines but those setting a
+ * key of kv in [tenant name], and the settings of kv with a value after
+ * the section's last header or setting.
+ */
+static int
+edit_section(FILE *mf, const char *old, size_t oldlen,
+    const struct conf *c, const char *name, const struct conf_kv *kv,
+    size_t n, char *err, size_t errsz)
+{
+	size_t	 at;
+
+	if (c == NULL || conf_tenant_find(c, name) == NULL) {
+		snprintf(err, errsz, "no tenant '%s'", name);
+		return 0;
+	}
+	at = edit_pass(NULL, old, oldlen, name, kv, n, 0);
+	(void)edit_pass(mf, old, oldlen, name, kv, n, at);
+	return 1;
+}
+
+/*
+ * Set (value) or remove (value NULL) the n settings kv in the section
+ * [tenant name] of the configuration at path; see extern.h.  A set key
+ * replaces its line; a new one goes after the section's last setting.
+ * Returns 1, or 0 with err set.
+ */
+int
+conf_update_tenant(const char *path, const char *name,
+    const struct conf_kv *kv, size_t n, char *err, size_t errsz)
+{
+	return conf_rewrite(path, name, kv, n, 1, edit_section, err, errsz);
 }
 
 /*
@@ -1571,6 +1906,15 @@ conf_check_files(const struct conf *c, char *err, size_t errsz)
 		if (!check_file(t->ca_key, 1, err, errsz))
 			return 0;
 		if (t->ra_key != NULL && !check_file(t->ra_key, 1, err, errsz))
+			return 0;
+		if (t->next_ca_key != NULL &&
+		    !check_file(t->next_ca_key, 1, err, errsz))
+			return 0;
+		if (t->next_ra_key != NULL &&
+		    !check_file(t->next_ra_key, 1, err, errsz))
+			return 0;
+		if (t->previous_ca_key != NULL &&
+		    !check_file(t->previous_ca_key, 1, err, errsz))
 			return 0;
 		if (t->challenge_key != NULL &&
 		    !check_file(t->challenge_key, 1, err, errsz))

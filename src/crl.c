@@ -1,11 +1,17 @@
 /*
- * crl.c: the tenant's CRL (RFC 5280 section 5).  The number is reserved
- * in one short write transaction, the CRL signed outside it and stored
- * only if still the newest, so numbers only grow whoever generates it
- * (a worker answering GetCRL, or scepadm).
+ * crl.c: the tenant's CRLs (RFC 5280 section 5), one per CA: after a
+ * rollover the previous CA keeps signing the CRL of the certificates it
+ * issued (INTEROP.md 6.4).  A revoked certificate goes into the CRL of
+ * the CA that issued it, told by ca_cert_issued_by() on its stored DER
+ * (the two CAs share their subject; their key identifiers differ).  The
+ * number is reserved in one short write transaction, the CRL signed
+ * outside it and stored only if still the newest for that CA, so each
+ * CA's numbers only grow whoever generates it (a worker answering
+ * GetCRL, or scepadm).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,15 +24,33 @@
 #include "src/ca.h"
 #include "src/server.h"
 
-/* The revocations collected by collect(). */
+/* The revocations collected by collect(): those ca issued. */
 struct revlist {
+	X509			*ca;
 	struct ca_revoked	*v;
 	uint8_t			(*serials)[STORE_SERIAL_MAX];
 	size_t			 n, cap;
 	int			 oom;
 };
 
-/* store_revoked_list() callback: copy one revocation. */
+/* Whether the CA certificate ca issued the certificate DER der. */
+static int
+issued_by(X509 *ca, const uint8_t *der, size_t len)
+{
+	const unsigned char	*p = der;
+	X509			*x;
+	int			 rc;
+
+	if (len > LONG_MAX || (x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	rc = ca_cert_issued_by(ca, x);
+	X509_free(x);
+	return rc;
+}
+
+/* store_revoked_list() callback: copy one revocation of l->ca. */
 static int
 collect(const struct store_revoked *r, void *arg)
 {
@@ -34,6 +58,8 @@ collect(const struct store_revoked *r, void *arg)
 	void		*nv, *ns;
 	size_t		 ncap;
 
+	if (!issued_by(l->ca, r->der, r->der_len))
+		return 1;
 	if (l->n == l->cap) {
 		ncap = l->cap ? l->cap * 2 : 64;
 		nv = reallocarray(l->v, ncap, sizeof(*l->v));
@@ -60,18 +86,22 @@ collect(const struct store_revoked *r, void *arg)
 
 /* Generate, sign and store a new CRL; see server.h. */
 enum store_rc
-crl_generate(struct server *s, const struct tenant *t, time_t now,
-    struct scep_buf *out)
+crl_generate(struct server *s, const struct tenant *t,
+    const struct signer *ca, time_t now, struct scep_buf *out)
 {
 	struct revlist	 l;
 	X509_CRL	*crl = NULL;
 	unsigned char	*der = NULL;
+	uint8_t		 caid[STORE_HASH_LEN];
 	uint64_t	 number;
 	size_t		 i;
 	int		 len;
-	enum store_rc	 rc;
+	enum store_rc	 rc = STORE_ERROR;
 
 	memset(&l, 0, sizeof(l));
+	l.ca = signer_get0_cert(ca);
+	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(l.ca), caid))
+		goto out;
 	if ((rc = store_crl_reserve_number(s->store, t->conf->name,
 	    &number)) != STORE_OK)
 		goto out;
@@ -84,11 +114,11 @@ crl_generate(struct server *s, const struct tenant *t, time_t now,
 	for (i = 0; i < l.n; i++)
 		l.v[i].serial = l.serials[i];
 	/* Signed outside any transaction. */
-	if ((crl = ca_crl_build(t->ca, l.v, l.n, number, now,
+	if ((crl = ca_crl_build(ca, l.v, l.n, number, now,
 	    t->conf->crl_days)) == NULL ||
 	    (len = i2d_X509_CRL(crl, &der)) <= 0)
 		goto out;
-	rc = store_crl_put(s->store, t->conf->name, number, now, der,
+	rc = store_crl_put(s->store, t->conf->name, caid, number, now, der,
 	    (size_t)len);
 	if (rc == STORE_OK && out != NULL &&
 	    !scep_buf_set(out, der, (size_t)len))
@@ -103,19 +133,22 @@ out:
 }
 
 /*
- * The current CRL, regenerated when missing or within the tenant's
- * crl_margin of its nextUpdate (by default half-way there).
+ * The current CRL of ca, regenerated when missing or within the
+ * tenant's crl_margin of its nextUpdate (by default half-way there).
  */
 enum store_rc
-crl_current(struct server *s, const struct tenant *t, time_t now,
-    struct scep_buf *out)
+crl_current(struct server *s, const struct tenant *t,
+    const struct signer *ca, time_t now, struct scep_buf *out)
 {
 	struct store_crl	*c = NULL;
-	enum store_rc		 rc;
+	uint8_t			 caid[STORE_HASH_LEN];
+	enum store_rc		 rc = STORE_ERROR;
 	int			 tries;
 
+	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(signer_get0_cert(ca)), caid))
+		return STORE_ERROR;
 	for (tries = 0; tries < 3; tries++) {
-		rc = store_crl_get(s->store, t->conf->name, &c);
+		rc = store_crl_get(s->store, t->conf->name, caid, &c);
 		if (rc == STORE_OK && now < c->this_update +
 		    t->conf->crl_days - t->conf->crl_margin) {
 			if (!scep_buf_set(out, c->der, c->der_len))
@@ -127,7 +160,7 @@ crl_current(struct server *s, const struct tenant *t, time_t now,
 		c = NULL;
 		if (rc != STORE_OK && rc != STORE_NOTFOUND)
 			return rc;
-		rc = crl_generate(s, t, now, out);
+		rc = crl_generate(s, t, ca, now, out);
 		/* Someone else stored a newer one meanwhile: take it. */
 		if (rc != STORE_STALE)
 			return rc;

@@ -290,14 +290,19 @@ do_poll(struct op *op)
 	store_req_free(req);
 }
 
-/* Whether name is the subject of this tenant's CA or RA certificate. */
+/*
+ * Whether name is the subject of this tenant's CA or RA certificate, or
+ * of the CA it rolled over from (INTEROP.md 6.4).
+ */
 static int
 names_us(const struct op *op, const X509_NAME *name)
 {
 	return X509_NAME_cmp(name,
 	    X509_get_subject_name(signer_get0_cert(op->t->ca))) == 0 ||
 	    X509_NAME_cmp(name,
-	    X509_get_subject_name(signer_get0_cert(op->t->msg))) == 0;
+	    X509_get_subject_name(signer_get0_cert(op->t->msg))) == 0 ||
+	    (op->t->prev_ca != NULL && X509_NAME_cmp(name,
+	    X509_get_subject_name(signer_get0_cert(op->t->prev_ca))) == 0);
 }
 
 /*
@@ -335,13 +340,23 @@ out:
 	store_cert_free(sc);
 }
 
-/* GetCRL: RFC 8894 3.3.4; anyone may ask (INTEROP.md 6.4). */
+/*
+ * GetCRL: RFC 8894 3.3.4; anyone may ask (INTEROP.md 6.4).  The
+ * IssuerAndSerialNumber names the certificate to be checked: the CRL
+ * is that of the CA which issued it (the previous CA's for its own
+ * certificates after a rollover), else the current CA's.
+ */
 static void
 do_getcrl(struct op *op)
 {
 	struct scep_buf		 der = { NULL, 0 };
 	struct scep_error	 err;
+	struct store_cert	*sc = NULL;
+	const struct signer	*ca = op->t->ca;
+	uint8_t			 serial[STORE_SERIAL_MAX];
+	size_t			 len;
 	X509_CRL		*crl = NULL;
+	X509			*x = NULL;
 	const unsigned char	*p;
 	enum store_rc		 rc;
 
@@ -349,7 +364,18 @@ do_getcrl(struct op *op)
 		reply_failure(op, SCEP_FAIL_BADCERTID, R_NOTCA);
 		return;
 	}
-	if ((rc = crl_current(op->s, op->t, op->now, &der)) != STORE_OK) {
+	if (op->t->prev_ca != NULL &&
+	    serial_bytes(op->msg->serial, serial, &len)) {
+		x = cert_load(op, serial, len, &sc, &rc);
+		store_cert_free(sc);
+		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+			out_store(op, rc);
+			return;
+		}
+		ca = tenant_issuer(op->t, x);
+		X509_free(x);
+	}
+	if ((rc = crl_current(op->s, op->t, ca, op->now, &der)) != STORE_OK) {
 		out_store(op, rc);
 		return;
 	}
@@ -519,7 +545,8 @@ out:
 /*
  * Whether the message's signer is a certificate this tenant issued
  * through SCEP that still qualifies for renewal (INTEROP.md 6.4): in our
- * database (looked up by fingerprint), not revoked, valid or inside
+ * database (looked up by fingerprint), issued by the tenant's CA or the
+ * CA it rolled over from, not revoked, valid or inside
  * renewal_grace, and inside the renewal window.  Returns 1 with *old set
  * (free with store_cert_free()), 0 when it is a first enrolment, -1 on a
  * store failure (*rc set).
@@ -542,6 +569,13 @@ renewal_signer(struct op *op, struct store_cert **old, enum store_rc *rc)
 		return 0;
 	if (*rc != STORE_OK)
 		return -1;
+	/* Issued by the CA, or by the one it rolled over from (6.4). */
+	if (!ca_cert_issued_by(signer_get0_cert(op->t->ca), op->msg->signer) &&
+	    (op->t->prev_ca == NULL || !ca_cert_issued_by(
+	    signer_get0_cert(op->t->prev_ca), op->msg->signer))) {
+		store_cert_free(sc);
+		return 0;
+	}
 	if (strcmp(sc->tenant, ct->name) != 0 ||
 	    sc->origin != STORE_ORIGIN_SCEP ||
 	    sc->state != STORE_CERT_VALID ||

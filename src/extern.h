@@ -112,7 +112,12 @@ struct conf_tenant {
 	char		*ra_key;
 	char		*chain;		/* extra certificates for GetCACert */
 	char		*next_ca_cert;	/* rollover (GetNextCACert) */
+	char		*next_ca_key;	/* ... switched to at rollover_at */
 	char		*next_ra_cert;
+	char		*next_ra_key;
+	time_t		 rollover_at;	/* 0: unset */
+	char		*previous_ca_cert;	/* the CA rolled over from */
+	char		*previous_ca_key;
 
 	/* Authorisation of first enrolments (INTEROP.md 6.4). */
 	enum conf_challenge	 challenge;
@@ -191,10 +196,10 @@ struct conf {
 	size_t		 ntenants;
 };
 
-/* A key and its value for conf_write_tenant(). */
+/* A key and its value for conf_write_tenant(), conf_update_tenant(). */
 struct conf_kv {
 	const char	*key;
-	const char	*value;
+	const char	*value;		/* NULL: remove (update only) */
 };
 
 /* conf.c */
@@ -218,6 +223,11 @@ int		 conf_key_size_ok(const struct conf_tenant *t,
 		    unsigned int bits);
 /* Whether cn matches the tenant's subject_pattern (1 when it has none). */
 int		 conf_subject_ok(const struct conf_tenant *t, const char *cn);
+/*
+ * Parse a UTC time written "YYYY-MM-DDTHH:MM:SSZ" (rollover_at) into
+ * *out.  Returns 1, or 0 when malformed or not a real date.
+ */
+int		 conf_parse_time(const char *s, time_t *out);
 /* Whether any tenant allows single DES (load the legacy provider). */
 int		 conf_needs_des(const struct conf *c);
 /*
@@ -229,6 +239,16 @@ int		 conf_needs_des(const struct conf *c);
  * value that would not parse.  Returns 1, or 0 with err filled.
  */
 int		 conf_write_tenant(const char *path, const char *name,
+		    const struct conf_kv *kv, size_t n, char *err,
+		    size_t errsz);
+/*
+ * Set the n settings kv (value NULL: remove the key) in the existing
+ * [tenant name] section of the file at path (scepadm ca rollover), by
+ * the same checked atomic rename as conf_write_tenant(): a key already
+ * set has its line replaced, a new one goes after the section's last
+ * setting.  Returns 1, or 0 with err filled.
+ */
+int		 conf_update_tenant(const char *path, const char *name,
 		    const struct conf_kv *kv, size_t n, char *err,
 		    size_t errsz);
 /*

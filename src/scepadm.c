@@ -994,6 +994,140 @@ out:
 	return rc;
 }
 
+/* A tenant's CA and RA keys and certificates (tenant create, rollover). */
+struct pki {
+	EVP_PKEY	*cakey;
+	X509		*cacert;
+	EVP_PKEY	*rakey;		/* NULL without an RA */
+	X509		*racert;
+	char		 desc[80];	/* the CA key: "RSA 2048" */
+	uint8_t		 cafp[32];	/* SHA-256 fingerprints */
+	uint8_t		 rafp[32];
+};
+
+static void
+pki_free(struct pki *p)
+{
+	EVP_PKEY_free(p->cakey);
+	X509_free(p->cacert);
+	EVP_PKEY_free(p->rakey);
+	X509_free(p->racert);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * A new CA key (kt, bits) with a self-signed certificate for subj
+ * (validity days, pathlen) and, when rasubj is not NULL, an RSA
+ * RA_BITS RA under it for SCEP messages; without one the CA is a
+ * single CA (it signs and decrypts SCEP messages itself).  Returns 1,
+ * or 0 after a message (p then holds nothing).
+ */
+static int
+pki_new(struct pki *p, enum ca_keytype kt, int bits, const X509_NAME *subj,
+    const X509_NAME *rasubj, time_t now, int days, int pathlen)
+{
+	struct signer	*ca = NULL;
+	int		 rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	if ((p->cakey = ca_key_new(kt, bits)) == NULL ||
+	    (p->cacert = ca_root_new(p->cakey, subj, now, days, pathlen,
+	    rasubj == NULL)) == NULL) {
+		warnx("cannot create the CA key and certificate");
+		goto out;
+	}
+	if (rasubj != NULL && ((ca = signer_new(p->cacert, p->cakey)) ==
+	    NULL || (p->rakey = ca_key_new(CA_KEY_RSA, RA_BITS)) == NULL ||
+	    (p->racert = ca_ra_new(ca, p->rakey, rasubj, now, days)) ==
+	    NULL)) {
+		warnx("cannot create the RA key and certificate");
+		goto out;
+	}
+	/* Fingerprints now: nothing may fail once the config is written. */
+	key_desc(p->cakey, p->desc, sizeof(p->desc));
+	if (!ca_cert_fingerprint(p->cacert, p->cafp) ||
+	    (p->racert != NULL && !ca_cert_fingerprint(p->racert, p->rafp))) {
+		warnx("cannot compute the certificate fingerprints");
+		goto out;
+	}
+	rc = 1;
+out:
+	if (!rc)
+		pki_free(p);
+	signer_free(ca);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Write the files of p to paths (INTEROP.md 6.4: keys 0640,
+ * certificates 0644, group gid); done[] says which were written, for
+ * the caller to remove on failure.  Returns 1, or 0 after a message.
+ */
+static int
+pki_write(const struct pki *p, char *const paths[TF__MAX], gid_t gid,
+    int done[TF__MAX])
+{
+	EVP_PKEY *const	 key[2] = { p->cakey, p->rakey };
+	X509 *const	 cert[2] = { p->cacert, p->racert };
+	size_t		 i;
+
+	/* TF_CA_KEY, TF_CA_CRT, then TF_RA_KEY, TF_RA_CRT. */
+	for (i = 0; i < 2 && cert[i] != NULL; i++)
+		if (!(done[2 * i] = write_key(paths[2 * i], key[i], gid)) ||
+		    !(done[2 * i + 1] = write_cert(paths[2 * i + 1], cert[i],
+		    gid)))
+			return 0;
+	return 1;
+}
+
+/*
+ * The paths of a tenant's files, dir/names[i], into paths (free each
+ * with free()), none of which may exist (the RA's only when ra).
+ * Returns 1, or 0 after a message.
+ */
+static int
+pki_paths(const char *dir, const char *const names[TF__MAX], int ra,
+    char *paths[TF__MAX])
+{
+	size_t	 i;
+
+	for (i = 0; i < TF__MAX; i++) {
+		if (asprintf(&paths[i], "%s/%s", dir, names[i]) == -1) {
+			paths[i] = NULL;
+			warnx("out of memory");
+			return 0;
+		}
+		if ((i == TF_CA_KEY || i == TF_CA_CRT || ra) &&
+		    exists(paths[i])) {
+			warnx("%s exists: refusing to overwrite a tenant's "
+			    "files", paths[i]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Print the paths, key and SHA-256 fingerprints of the CA and RA of p,
+ * each line starting with pfx.
+ */
+static void
+pki_print(const char *pfx, char *const paths[TF__MAX], const struct pki *p)
+{
+	char	 fp[96];
+
+	fp_colons(p->cafp, fp);
+	printf("%sCA certificate: %s (%s)\n", pfx, paths[TF_CA_CRT], p->desc);
+	printf("%sCA SHA-256 fingerprint: %s\n", pfx, fp);
+	if (p->racert == NULL)
+		return;
+	fp_colons(p->rafp, fp);
+	printf("%sRA certificate: %s (RSA %d)\n", pfx, paths[TF_RA_CRT],
+	    RA_BITS);
+	printf("%sRA SHA-256 fingerprint: %s\n", pfx, fp);
+}
+
 /* The options of tenant create, parsed into o; an exit status. */
 static int
 create_parse(const struct cmd *c, int argc, char *argv[],
@@ -1238,18 +1372,15 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	struct passwd		*pw;
 	struct group		*gr;
 	struct ident		 user;
-	struct signer		*casigner = NULL;
+	struct pki		 pki;
 	struct conf_kv		 kv[12];
-	EVP_PKEY		*cakey = NULL, *rakey = NULL;
-	X509			*cacert = NULL, *racert = NULL;
 	X509_NAME		*subj = NULL, *rasubj = NULL;
 	char			*confpath = NULL, *confdir = NULL, *dir = NULL;
 	char			*database = NULL, *chkey = NULL;
 	char			*paths[TF__MAX] = { NULL };
 	char			 pwbuf[CHALLENGE_LEN + 1], err[1024];
-	char			 fp[96], desc[80], cn[128], hex[65];
+	char			 cn[128], hex[65];
 	const char		*password = NULL;
-	uint8_t			 md[32], ramd[32];
 	gid_t			 gid = (gid_t)-1;
 	time_t			 now;
 	size_t			 i, n;
@@ -1260,6 +1391,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 		return rc == -1 ? help(c) : rc;
 	rc = EXIT_FAIL;
 	memset(&user, 0, sizeof(user));
+	memset(&pki, 0, sizeof(pki));
 	memset(pwbuf, 0, sizeof(pwbuf));
 
 	if (!conf_tenant_name_ok(o.name)) {
@@ -1342,19 +1474,8 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 		warnx("out of memory");
 		goto out;
 	}
-	for (i = 0; i < TF__MAX; i++) {
-		if (asprintf(&paths[i], "%s/%s", dir, tfile_names[i]) == -1) {
-			paths[i] = NULL;
-			warnx("out of memory");
-			goto out;
-		}
-		if ((i == TF_CA_KEY || i == TF_CA_CRT || !o.no_ra) &&
-		    exists(paths[i])) {
-			warnx("%s exists: refusing to overwrite a tenant's "
-			    "files", paths[i]);
-			goto out;
-		}
-	}
+	if (!pki_paths(dir, tfile_names, !o.no_ra, paths))
+		goto out;
 	/* One-time challenges: their HMAC key (src/otp.c). */
 	if (o.challenge == CONF_CHALLENGE_OTP) {
 		if (asprintf(&chkey, "%s/challenge.key", dir) == -1) {
@@ -1385,50 +1506,18 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 			goto out;
 		}
 	}
-	if ((cakey = ca_key_new(o.keytype, o.bits)) == NULL ||
-	    (cacert = ca_root_new(cakey, subj, now, o.days, o.pathlen,
-	    o.no_ra)) == NULL) {
-		warnx("cannot create the CA key and certificate");
-		goto out;
-	}
 	/* The RA: RSA-2048 under the CA, for SCEP messages. */
-	if (!o.no_ra) {
-		if ((rasubj = ra_subject(subj, o.name)) == NULL)
-			goto out;
-		if ((casigner = signer_new(cacert, cakey)) == NULL ||
-		    (rakey = ca_key_new(CA_KEY_RSA, RA_BITS)) == NULL ||
-		    (racert = ca_ra_new(casigner, rakey, rasubj, now,
-		    o.days)) == NULL) {
-			warnx("cannot create the RA key and certificate");
-			goto out;
-		}
-	}
-
-	/* Fingerprints now: nothing may fail once the config is written. */
-	key_desc(cakey, desc, sizeof(desc));
-	if (!ca_cert_fingerprint(cacert, md) ||
-	    (racert != NULL && !ca_cert_fingerprint(racert, ramd))) {
-		warnx("cannot compute the certificate fingerprints");
+	if (!o.no_ra && (rasubj = ra_subject(subj, o.name)) == NULL)
 		goto out;
-	}
+	if (!pki_new(&pki, o.keytype, o.bits, subj, rasubj, now, o.days,
+	    o.pathlen))
+		goto out;
 
 	/* Files: keys 0640, certificates 0644, group --group. */
 	if (!make_dir(dir, gid != (gid_t)-1 ? 0750 : 0755, gid, &dir_made))
 		goto out;
-	if (!write_key(paths[TF_CA_KEY], cakey, gid))
+	if (!pki_write(&pki, paths, gid, done))
 		goto out;
-	done[TF_CA_KEY] = 1;
-	if (!write_cert(paths[TF_CA_CRT], cacert, gid))
-		goto out;
-	done[TF_CA_CRT] = 1;
-	if (!o.no_ra) {
-		if (!write_key(paths[TF_RA_KEY], rakey, gid))
-			goto out;
-		done[TF_RA_KEY] = 1;
-		if (!write_cert(paths[TF_RA_CRT], racert, gid))
-			goto out;
-		done[TF_RA_CRT] = 1;
-	}
 	if (chkey != NULL) {
 		if (!otp_key_generate(chkey, gid, err, sizeof(err))) {
 			warnx("%s", err);
@@ -1439,7 +1528,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 
 	/* The database, as its owner. */
 	if (!prepare_store(database, conf != NULL ? conf->map_size : 0,
-	    o.name, racert, &user))
+	    o.name, pki.racert, &user))
 		goto out;
 
 	/* The configuration: new global part if needed, then the tenant. */
@@ -1469,15 +1558,7 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	printf("Configuration: %s\n", confpath);
 	printf("Directory: %s\n", dir);
 	printf("Database: %s\n", database);
-	fp_colons(md, fp);
-	printf("CA certificate: %s (%s)\n", paths[TF_CA_CRT], desc);
-	printf("CA SHA-256 fingerprint: %s\n", fp);
-	if (racert != NULL) {
-		fp_colons(ramd, fp);
-		printf("RA certificate: %s (RSA %d)\n", paths[TF_RA_CRT],
-		    RA_BITS);
-		printf("RA SHA-256 fingerprint: %s\n", fp);
-	}
+	pki_print("", paths, &pki);
 	if (password != NULL)
 		printf("Challenge: %s\n", password);
 	else if (chkey != NULL)
@@ -1490,8 +1571,8 @@ cmd_tenant_create(const struct adm *a, const struct cmd *c, int argc,
 	if (password != NULL && o.password == NULL)
 		printf("Note: the challenge password is shown only this once; "
 		    "it is kept in %s.\n", confpath);
-	if (o.keytype != CA_KEY_RSA && racert != NULL) {
-		hex_lower(ramd, sizeof(ramd), hex);
+	if (o.keytype != CA_KEY_RSA && pki.racert != NULL) {
+		hex_lower(pki.rafp, sizeof(pki.rafp), hex);
 		printf("Note: micromdm scepclient 2.1.0 fails on an EC CA "
 		    "certificate in GetCACert; run it with\n"
 		    "      -ca-fingerprint %s\n", hex);
@@ -1522,11 +1603,7 @@ out:
 	}
 	OPENSSL_cleanse(pwbuf, sizeof(pwbuf));
 	conf_free(conf);
-	signer_free(casigner);
-	EVP_PKEY_free(cakey);
-	EVP_PKEY_free(rakey);
-	X509_free(cacert);
-	X509_free(racert);
+	pki_free(&pki);
 	X509_NAME_free(subj);
 	X509_NAME_free(rasubj);
 	free(confpath);
@@ -2107,31 +2184,51 @@ crl_number(const uint8_t *der, size_t len)
 }
 
 /*
- * Generate, sign and store a new CRL of t (crl_generate()); when a
- * newer one was stored meanwhile (another scepadm or a worker), take
- * that one.  The DER goes to out.  Returns 1, or 0 after a message.
+ * Generate, sign and store a new CRL of t's CA ca (crl_generate());
+ * when a newer one was stored meanwhile (another scepadm or a worker),
+ * take that one.  The DER goes to out.  Returns 1, or 0 after a
+ * message.
  */
 static int
-new_crl(struct server *s, const struct tenant *t, struct scep_buf *out)
+new_crl(struct server *s, const struct tenant *t, const struct signer *ca,
+    struct scep_buf *out)
 {
-	struct store_crl	*sc = NULL;
-	enum store_rc		 src;
-	int			 rc = 0;
+	enum store_rc	 src;
+	time_t		 now = time(NULL);
 
-	src = crl_generate(s, t, time(NULL), out);
-	if (src == STORE_STALE) {
-		if ((src = store_crl_get(s->store, t->conf->name, &sc)) ==
-		    STORE_OK && !scep_buf_set(out, sc->der, sc->der_len))
-			src = STORE_ERROR;
-	}
+	src = crl_generate(s, t, ca, now, out);
+	if (src == STORE_STALE)
+		src = crl_current(s, t, ca, now, out);
 	if (src != STORE_OK) {
 		store_warn(s->store, src, "generating the CRL");
-		goto out;
+		return 0;
 	}
-	rc = 1;
-out:
-	store_crl_free(sc);
-	return rc;
+	return 1;
+}
+
+/*
+ * The CA of t that issued its certificate serial (the previous one
+ * after a rollover, INTEROP.md 6.4), else t's CA; borrowed from t.
+ */
+static const struct signer *
+serial_issuer(struct server *s, const struct tenant *t,
+    const uint8_t *serial, size_t slen)
+{
+	struct store_cert	*sc = NULL;
+	const struct signer	*ca = t->ca;
+	const unsigned char	*p;
+	X509			*x = NULL;
+
+	if (t->prev_ca != NULL && store_cert_get(s->store, t->conf->name,
+	    serial, slen, &sc) == STORE_OK) {
+		p = sc->der;
+		if ((x = d2i_X509(NULL, &p, (long)sc->der_len)) != NULL)
+			ca = tenant_issuer(t, x);
+	}
+	X509_free(x);
+	store_cert_free(sc);
+	ERR_clear_error();
+	return ca;
 }
 
 /*
@@ -2249,7 +2346,8 @@ cmd_cert_revoke(const struct adm *a, const struct cmd *c, int argc,
 		goto out;
 	}
 	printf("revoked %s of tenant %s\n", hex, t->conf->name);
-	if (!new_crl(s, t, &crl)) {
+	/* The CRL of the CA that issued it (6.4). */
+	if (!new_crl(s, t, serial_issuer(s, t, serial, slen), &crl)) {
 		warnx("the certificate is revoked but the CRL was not "
 		    "regenerated: run scepadm crl %s", t->conf->name);
 		goto out;
@@ -2565,10 +2663,12 @@ cmd_crl(const struct adm *a, const struct cmd *c, int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pem", no_argument, NULL, 'p' },
+		{ "previous", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct server		*s = NULL;
 	const struct tenant	*t;
+	const struct signer	*ca;
 	struct scep_buf		 crl;
 	const unsigned char	*p;
 	X509_CRL		*x = NULL;
@@ -2576,7 +2676,7 @@ cmd_crl(const struct adm *a, const struct cmd *c, int argc, char *argv[])
 	const char		*outfile = NULL;
 	char			*data;
 	long			 len;
-	int			 ch, pem = 0, rc = EXIT_FAIL;
+	int			 ch, pem = 0, prev = 0, rc = EXIT_FAIL;
 
 	memset(&crl, 0, sizeof(crl));
 	optind = 0;
@@ -2590,6 +2690,9 @@ cmd_crl(const struct adm *a, const struct cmd *c, int argc, char *argv[])
 			break;
 		case 'p':
 			pem = 1;
+			break;
+		case 'P':
+			prev = 1;
 			break;
 		case ':':
 			return usage_err(c, "%s needs a value",
@@ -2610,7 +2713,12 @@ cmd_crl(const struct adm *a, const struct cmd *c, int argc, char *argv[])
 		warnx("no tenant '%s' in %s", argv[optind], s->conf->path);
 		goto out;
 	}
-	if (!new_crl(s, t, &crl))
+	if ((ca = prev ? t->prev_ca : t->ca) == NULL) {
+		warnx("tenant %s has no previous CA (scepadm ca rollover)",
+		    t->conf->name);
+		goto out;
+	}
+	if (!new_crl(s, t, ca, &crl))
 		goto out;
 	/* The bytes to write: DER as stored, or PEM. */
 	if (pem) {
@@ -5253,9 +5361,279 @@ out:
 }
 
 /*
- * The command table, in the order scepadm --help lists it.  Commands
- * still to come (ca rollover) slot in here.
+ * CA rollover (scepd.conf(5), ROLLOVER; INTEROP.md 6.4).  The next CA and
+ * RA are files next to the current ones; the tenant's section names them
+ * with rollover_at, the moment workers make them current (tenant.c).
  */
+#define ROLLOVER_IN_DEFAULT	(30 * 86400)
+static const char *const next_names[TF__MAX] = {
+	"ca-next.key", "ca-next.crt", "ra-next.key", "ra-next.crt"
+};
+
+/*
+ * The key type and size of the CA key in ca, for a successor of the
+ * same kind.  Returns 1, or 0 after a message.
+ */
+static int
+ca_keykind(X509 *ca, enum ca_keytype *kt, int *bits)
+{
+	EVP_PKEY	*pk;
+	char		 grp[64];
+	size_t		 len;
+
+	if ((pk = X509_get0_pubkey(ca)) != NULL && EVP_PKEY_is_a(pk, "RSA")) {
+		*kt = CA_KEY_RSA;
+		*bits = EVP_PKEY_get_bits(pk);
+		return 1;
+	}
+	if (pk != NULL && EVP_PKEY_is_a(pk, "EC") &&
+	    EVP_PKEY_get_utf8_string_param(pk, "group", grp, sizeof(grp),
+	    &len)) {
+		*bits = 0;
+		if (strcmp(grp, "prime256v1") == 0) {
+			*kt = CA_KEY_P256;
+			return 1;
+		}
+		if (strcmp(grp, "secp384r1") == 0) {
+			*kt = CA_KEY_P384;
+			return 1;
+		}
+	}
+	ERR_clear_error();
+	warnx("the CA key is neither RSA nor EC P-256/P-384");
+	return 0;
+}
+
+/* conf_update_tenant() of the configuration; 1, or 0 after a message. */
+static int
+update_section(const struct adm *a, const char *name,
+    const struct conf_kv *kv, size_t n)
+{
+	char	 err[1024];
+
+	if (conf_update_tenant(a->conf_path, name, kv, n, err, sizeof(err)))
+		return 1;
+	warnx("%s", err);
+	return 0;
+}
+
+/*
+ * Whether tenant t may start a rollover now: none pending or switched
+ * and not finished, no previous CA kept, a self-signed CA (ca).
+ * Returns 1, or 0 after a message.
+ */
+static int
+rollover_allowed(const struct conf_tenant *t, X509 *ca, time_t now)
+{
+	char	 when[32], issuer[512];
+
+	if (t->next_ca_key != NULL && t->rollover_at <= now) {
+		iso_time(t->rollover_at, when, sizeof(when));
+		warnx("tenant %s switched to its next CA at %s: run scepadm "
+		    "ca rollover %s --finish first", t->name, when, t->name);
+		return 0;
+	}
+	if (t->next_ca_key != NULL) {
+		iso_time(t->rollover_at, when, sizeof(when));
+		warnx("tenant %s: a rollover is already pending (switch at "
+		    "%s, %s)", t->name, when, t->next_ca_cert);
+		return 0;
+	}
+	if (t->next_ca_cert != NULL) {
+		warnx("tenant %s: a rollover is already pending (next_ca_cert "
+		    "%s)", t->name, t->next_ca_cert);
+		return 0;
+	}
+	if (t->previous_ca_cert != NULL) {
+		warnx("tenant %s still keeps its previous CA (%s): remove "
+		    "previous_ca_cert and previous_ca_key from its section "
+		    "once that CA's certificates have expired", t->name,
+		    t->previous_ca_cert);
+		return 0;
+	}
+	if (X509_self_signed(ca, 1) != 1) {
+		ERR_clear_error();
+		name_text(X509_get_issuer_name(ca), issuer, sizeof(issuer));
+		warnx("the CA of tenant %s is not self-signed (issued by %s): "
+		    "scepadm cannot make its successor; have its issuer "
+		    "certify a new CA (and RA), then import them by setting "
+		    "next_ca_cert, next_ca_key, next_ra_cert, next_ra_key and "
+		    "rollover_at in its section (scepd.conf(5))", t->name,
+		    issuer);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * scepadm ca rollover NAME --finish: after the switch, name the new CA
+ * and RA as the current ones and keep the old CA as previous_ca_*.  The
+ * workers, already switched, reload into the same state.
+ */
+static int
+rollover_finish(const struct adm *a, const struct conf_tenant *t, time_t now)
+{
+	struct conf_kv	 kv[11];
+	char		 when[32];
+	size_t		 n = 0;
+
+	if (t->next_ca_key == NULL) {
+		warnx("tenant %s has no rollover to finish", t->name);
+		return EXIT_FAIL;
+	}
+	iso_time(t->rollover_at, when, sizeof(when));
+	if (now < t->rollover_at) {
+		warnx("tenant %s switches at %s: finish after that", t->name,
+		    when);
+		return EXIT_FAIL;
+	}
+	kv[n++] = (struct conf_kv){ "ca_cert", t->next_ca_cert };
+	kv[n++] = (struct conf_kv){ "ca_key", t->next_ca_key };
+	if (t->ra_cert != NULL) {
+		kv[n++] = (struct conf_kv){ "ra_cert", t->next_ra_cert };
+		kv[n++] = (struct conf_kv){ "ra_key", t->next_ra_key };
+	}
+	kv[n++] = (struct conf_kv){ "previous_ca_cert", t->ca_cert };
+	kv[n++] = (struct conf_kv){ "previous_ca_key", t->ca_key };
+	kv[n++] = (struct conf_kv){ "next_ca_cert", NULL };
+	kv[n++] = (struct conf_kv){ "next_ca_key", NULL };
+	kv[n++] = (struct conf_kv){ "next_ra_cert", NULL };
+	kv[n++] = (struct conf_kv){ "next_ra_key", NULL };
+	kv[n++] = (struct conf_kv){ "rollover_at", NULL };
+	if (!update_section(a, t->name, kv, n))
+		return EXIT_FAIL;
+	printf("Tenant: %s\n", t->name);
+	printf("Rollover of %s finished\n", when);
+	printf("CA certificate: %s\n", t->next_ca_cert);
+	printf("Previous CA certificate: %s (renewals, GetCert and its CRL "
+	    "until its certificates expire)\n", t->ca_cert);
+	return EXIT_OK;
+}
+
+/*
+ * scepadm ca rollover NAME [--at TIME | --in DUR] [--days N] [--finish]:
+ * a new CA key of the current kind with a self-signed certificate of the
+ * same subject, a new RSA RA of the RA's subject under it, their files
+ * next to the current ones (same group, keys 0640), the RA recorded in
+ * the database, and next_* and rollover_at in the tenant's section by
+ * atomic rename.  Nothing is left behind on failure but that record.
+ */
+static int
+cmd_ca_rollover(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	const char			*name = NULL, *at = NULL, *in = NULL;
+	const char			*days_s = NULL;
+	int				 finish = 0;
+	const struct opt		 o[] = {
+		{ "at", 0, &at, NULL, NULL, NULL },
+		{ "days", 0, &days_s, NULL, NULL, NULL },
+		{ "finish", 0, NULL, &finish, NULL, NULL },
+		{ "in", 0, &in, NULL, NULL, NULL },
+	};
+	const struct conf_tenant	*t;
+	struct conf			*conf = NULL;
+	struct ident			 nobody;
+	struct stat			 st;
+	struct pki			 pki;
+	struct conf_kv			 kv[5];
+	X509				*ca = NULL, *ra = NULL;
+	char				*dir = NULL, *paths[TF__MAX] = { NULL };
+	char				 when[32];
+	enum ca_keytype			 kt;
+	long long			 days = CA_DAYS_DEFAULT;
+	time_t				 now = time(NULL), sw, d;
+	size_t				 i, n = 0;
+	int				 rc, bits, done[TF__MAX] = { 0 };
+
+	memset(&pki, 0, sizeof(pki));
+	memset(&nobody, 0, sizeof(nobody));
+	if ((rc = parse_opts1(c, argc, argv, o, NELEM(o), &name)) != EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	if (finish && (at != NULL || in != NULL || days_s != NULL))
+		return usage_err(c, "--finish takes no other option");
+	if (at != NULL && in != NULL)
+		return usage_err(c, "--at or --in, not both");
+	sw = now + ROLLOVER_IN_DEFAULT;
+	if (at != NULL && !conf_parse_time(at, &sw))
+		return usage_err(c, "--at: a UTC time, YYYY-MM-DDTHH:MM:SSZ");
+	if (in != NULL) {
+		if (!parse_dur(in, &d) || d < 1)
+			return usage_err(c, "--in: a duration such as 30d, "
+			    "12h or 90s");
+		sw = now + d;
+	}
+	if (days_s != NULL && !parse_num(days_s, 1, CA_DAYS_MAX, &days))
+		return usage_err(c, "--days: 1 to %d", CA_DAYS_MAX);
+	if (!finish && sw <= now)
+		return usage_err(c, "--at: the switch must be in the future");
+
+	rc = EXIT_FAIL;
+	if ((t = conf_and_tenant(a, name, &conf)) == NULL)
+		goto out;
+	if (finish) {
+		rc = rollover_finish(a, t, now);
+		goto out;
+	}
+	if ((ca = read_cert(t->ca_cert)) == NULL ||
+	    !rollover_allowed(t, ca, now) || !ca_keykind(ca, &kt, &bits))
+		goto out;
+	if (t->ra_cert != NULL && (ra = read_cert(t->ra_cert)) == NULL)
+		goto out;
+	/* Next to the current CA, with its key's group (INTEROP.md 6.4). */
+	if (stat(t->ca_key, &st) == -1) {
+		warn("%s", t->ca_key);
+		goto out;
+	}
+	if ((dir = dir_of(t->ca_cert)) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (!pki_paths(dir, next_names, t->ra_cert != NULL, paths))
+		goto out;
+	if (!pki_new(&pki, kt, bits, X509_get_subject_name(ca),
+	    ra != NULL ? X509_get_subject_name(ra) : NULL, now, (int)days,
+	    (int)X509_get_pathlen(ca)))
+		goto out;
+	if (!pki_write(&pki, paths, st.st_gid, done))
+		goto out;
+	/* No issued certificate may take the new RA's serial. */
+	if (!prepare_store(conf->database, conf->map_size, t->name,
+	    pki.racert, &nobody))
+		goto out;
+	iso_time(sw, when, sizeof(when));
+	kv[n++] = (struct conf_kv){ "next_ca_cert", paths[TF_CA_CRT] };
+	kv[n++] = (struct conf_kv){ "next_ca_key", paths[TF_CA_KEY] };
+	if (pki.racert != NULL) {
+		kv[n++] = (struct conf_kv){ "next_ra_cert", paths[TF_RA_CRT] };
+		kv[n++] = (struct conf_kv){ "next_ra_key", paths[TF_RA_KEY] };
+	}
+	kv[n++] = (struct conf_kv){ "rollover_at", when };
+	if (!update_section(a, t->name, kv, n))
+		goto out;
+
+	printf("Tenant: %s\n", t->name);
+	pki_print("Next ", paths, &pki);
+	printf("Switch: %s\n", when);
+	printf("Note: GetNextCACert offers the next CA until then; after it, "
+	    "run scepadm ca rollover %s --finish.\n", t->name);
+	rc = EXIT_OK;
+out:
+	if (rc != EXIT_OK)
+		for (i = 0; i < TF__MAX; i++)
+			if (done[i])
+				(void)unlink(paths[i]);
+	pki_free(&pki);
+	X509_free(ca);
+	X509_free(ra);
+	conf_free(conf);
+	free(dir);
+	for (i = 0; i < TF__MAX; i++)
+		free(paths[i]);
+	return rc;
+}
+
+/* The command table, in the order scepadm --help lists it. */
 static const struct cmd cmds[] = {
 	{ "tenant", "create", cmd_tenant_create, "NAME [options]",
 	    "Create a tenant: a root CA, its RA, their files and a section "
@@ -5321,6 +5699,19 @@ static const struct cmd cmds[] = {
 	{ "tenant", "check", cmd_tenant_check, "NAME",
 	    "Report what real clients would reject; exit 1 if anything",
 	    "" },
+	{ "ca", "rollover", cmd_ca_rollover,
+	    "NAME [--at TIME | --in DUR] [--days N] | NAME --finish",
+	    "Make the next CA and RA, served by GetNextCACert until they "
+	    "switch",
+	    "  --at TIME              switch at this UTC time, "
+	    "YYYY-MM-DDTHH:MM:SSZ\n"
+	    "  --days N               next CA and RA validity in days "
+	    "(default 7300)\n"
+	    "  --finish               after the switch: the new CA and RA "
+	    "become ca_* and ra_*,\n"
+	    "                         the old CA previous_ca_*\n"
+	    "  --in DUR               switch after DUR: 30d (default), 12h, "
+	    "90s, 2w\n" },
 	{ "issue", NULL, cmd_issue, "TENANT --csr FILE [--days N] [-o FILE]",
 	    "Sign a CSR outside SCEP under the tenant's policy and record it",
 	    "  --csr FILE             the PKCS#10 request (PEM or DER)\n"
@@ -5413,12 +5804,14 @@ static const struct cmd cmds[] = {
 	    "Revoke an unused one-time challenge",
 	    "  --tenant T             the tenant (default: whichever has "
 	    "ID)\n" },
-	{ "crl", NULL, cmd_crl, "TENANT [-o FILE] [--pem]",
+	{ "crl", NULL, cmd_crl, "TENANT [-o FILE] [--pem] [--previous]",
 	    "Generate, sign and store a new CRL and write it out",
 	    "  -o, --output FILE      write it to FILE (atomically); default "
 	    "stdout,\n"
 	    "                         unless that is a terminal\n"
-	    "  --pem                  PEM instead of DER\n" },
+	    "  --pem                  PEM instead of DER\n"
+	    "  --previous             the CRL of the CA the tenant rolled "
+	    "over from\n" },
 };
 
 /* The list of commands, on f. */

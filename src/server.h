@@ -29,10 +29,14 @@ struct tenant {
 	struct signer	*ca;		/* signs certificates and CRLs */
 	struct signer	*msg;		/* signs and opens SCEP messages:
 					 * the RA, or the CA (--no-ra) */
+	struct signer	*prev_ca;	/* the CA rolled over from, or NULL:
+					 * renewal anchor, GetCert issuer
+					 * and CRL signer (INTEROP.md 6.4) */
 	int		 has_ra;
 	STACK_OF(X509)	*chain;		/* extra GetCACert certificates */
 	X509		*next_ca;	/* rollover, or NULL */
 	X509		*next_ra;
+	time_t		 switch_at;	/* when next_ca becomes the CA, or 0 */
 	struct scep_buf	 cacert;	/* GetCACert body */
 	const char	*cacert_ctype;
 	struct scep_buf	 nextcacert;	/* GetNextCACert body, if next_ca */
@@ -51,6 +55,8 @@ struct server {
 	struct tenant	**tenants;
 	size_t		 ntenants;
 	const struct tenant *deflt;	/* default tenant or NULL */
+	time_t		 next_switch;	/* earliest switch_at, or 0: load
+					 * again from then on */
 };
 
 /* server_new() flags. */
@@ -69,6 +75,11 @@ struct server	*server_new(const char *path, unsigned int flags, char *err,
 void		 server_free(struct server *);
 /* The tenant called name ("" or NULL: the default tenant), or NULL. */
 const struct tenant *server_tenant(const struct server *, const char *name);
+/*
+ * The CA of t that issued certificate x (NULL: none known): t->prev_ca
+ * when it did, else t->ca.  Borrowed from t.
+ */
+const struct signer *tenant_issuer(const struct tenant *t, X509 *x);
 
 /* What a PKIOperation came to, for the reply and the log line. */
 struct enroll_out {
@@ -110,16 +121,18 @@ enum store_rc	 enroll_issue(struct server *, const struct tenant *t,
 		    const struct store_req *req, time_t now, X509 **cert);
 
 /*
- * The tenant's current CRL (DER in *out, free with scep_buf_free()):
- * the stored one, or a new one when none is stored or the stored one
- * is within half its lifetime of nextUpdate.  Returns STORE_OK or the
- * store's failure (STORE_ERROR when signing failed).
+ * The current CRL of the tenant's CA ca (t->ca, or t->prev_ca after a
+ * rollover; DER in *out, free with scep_buf_free()): the stored one, or
+ * a new one when none is stored or the stored one is within crl_margin
+ * of nextUpdate.  A CRL lists only the revoked certificates its CA
+ * issued.  Returns STORE_OK or the store's failure (STORE_ERROR when
+ * signing failed).
  */
 enum store_rc	 crl_current(struct server *, const struct tenant *t,
-		    time_t now, struct scep_buf *out);
-/* Generate, sign and store a new CRL now (scepadm crl, revocation). */
+		    const struct signer *ca, time_t now, struct scep_buf *out);
+/* Generate, sign and store a new CRL of ca now (scepadm crl, revoke). */
 enum store_rc	 crl_generate(struct server *, const struct tenant *t,
-		    time_t now, struct scep_buf *out);
+		    const struct signer *ca, time_t now, struct scep_buf *out);
 
 /*
  * One-time challenges (otp.c).  Passwords are OTP_PW_LEN characters,

@@ -27,7 +27,11 @@
  *   cert_exp   lp8(tenant) time(notAfter) lp8(serial) -> empty
  *   revoked    lp8(tenant) lp8(serial) -> revocation record
  *   crl        lp8(tenant) 'n' -> u8 1, u64 last reserved CRL number
- *              lp8(tenant) 'd' -> CRL record
+ *              (one counter per tenant, shared by its CAs, so the
+ *              numbers of each CA only grow)
+ *              lp8(tenant) 'c' caid[32] -> CRL record of the CA whose
+ *              SubjectPublicKeyInfo DER has SHA-256 caid (schema 3; a
+ *              tenant has two CAs after a rollover, INTEROP.md 6.4)
  *   job        lp8(tenant) lp8(txid) keyhash[32] (the request's key)
  *              -> job record; one per PENDING request of a webhook
  *              tenant still to be decided, deleted with the decision
@@ -568,6 +572,15 @@ key_crl(struct wbuf *w, const char *tenant, char which)
 {
 	key_tenant(w, tenant);
 	wb_u8(w, (unsigned int)which);
+}
+
+/* The key of the CRL record of one CA of tenant. */
+static void
+key_crl_ca(struct wbuf *w, const char *tenant,
+    const uint8_t caid[STORE_HASH_LEN])
+{
+	key_crl(w, tenant, 'c');
+	wb_put(w, caid, STORE_HASH_LEN);
 }
 
 /* An MDB_val over a finished key; 0 if the key overflowed. */
@@ -1182,6 +1195,42 @@ migrate_v2(struct store *st, MDB_txn *txn)
 }
 
 /*
+ * Step 2 -> 3: CRLs are kept per CA (lp8(tenant) 'c' caid).  The one
+ * CRL record of schema 2, lp8(tenant) 'd', names no CA: it is dropped
+ * (it is a cache; the next GetCRL signs a new one) and the number
+ * counters stay, so CRL numbers keep growing.
+ */
+static enum store_rc
+migrate_v3(struct store *st, MDB_txn *txn)
+{
+	MDB_dbi		 dbi;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	const uint8_t	*b;
+	int		 rc;
+	enum store_rc	 ret = STORE_OK;
+
+	rc = mdb_dbi_open(txn, tables[TBL_CRL].name,
+	    MDB_CREATE | tables[TBL_CRL].flags, &dbi);
+	if (rc != 0)
+		return mdberr(st, rc, tables[TBL_CRL].name);
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return mdberr(st, rc, tables[TBL_CRL].name);
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		b = k.mv_data;
+		if (k.mv_size < 2 || k.mv_size != (size_t)b[0] + 2 ||
+		    b[k.mv_size - 1] != 'd')
+			continue;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ret = mdberr(st, rc, tables[TBL_CRL].name);
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+/*
  * migrations[v] turns schema v into v + 1, inside the open's write
  * transaction.  A schema change appends a step and bumps
  * STORE_SCHEMA_VERSION.  Step 0 -> 1 creates every table of the current
@@ -1190,6 +1239,7 @@ migrate_v2(struct store *st, MDB_txn *txn)
 static enum store_rc (*const migrations[])(struct store *, MDB_txn *) = {
 	migrate_create_v1,
 	migrate_v2,
+	migrate_v3,
 };
 static_assert(NELEM(migrations) == STORE_SCHEMA_VERSION,
     "one migration step per schema version");
@@ -2801,8 +2851,9 @@ store_revoked_list(struct store *st, const char *tenant, store_revoked_cb cb,
 {
 	MDB_txn			*txn = NULL;
 	MDB_cursor		*cur = NULL;
-	MDB_val			 k, v;
+	MDB_val			 k, v, cv;
 	struct store_revoked	 rv;
+	struct store_cert	 c;
 	struct wbuf		 kw;
 	uint8_t			 kb[KEY_MAX];
 	size_t			 plen;
@@ -2834,6 +2885,17 @@ store_revoked_list(struct store *st, const char *tenant, store_revoked_cb cb,
 			ret = STORE_CORRUPT;
 			goto out;
 		}
+		/* The certificate has the same key in the cert table. */
+		if ((ret = db_get(st, txn, TBL_CERT, &k, &cv)) != STORE_OK ||
+		    !cert_decode(&k, cv.mv_data, cv.mv_size, &c)) {
+			if (ret == STORE_OK || ret == STORE_NOTFOUND) {
+				seterr(st, "revocation without a certificate");
+				ret = STORE_CORRUPT;
+			}
+			goto out;
+		}
+		rv.der = c.der;
+		rv.der_len = c.der_len;
 		if (!cb(&rv, arg))
 			break;
 	}
@@ -3095,12 +3157,13 @@ crl_decode(const void *p, size_t len, struct store_crl *c)
 }
 
 /*
- * Store the CRL number of tenant if it is newer than the stored one
- * (else STORE_STALE) and was reserved (else STORE_INVAL).
+ * Store the CRL number of tenant's CA caid if it is newer than the
+ * stored one (else STORE_STALE) and was reserved (else STORE_INVAL).
  */
 enum store_rc
-store_crl_put(struct store *st, const char *tenant, uint64_t number,
-    time_t this_update, const uint8_t *der, size_t der_len)
+store_crl_put(struct store *st, const char *tenant,
+    const uint8_t caid[STORE_HASH_LEN], uint64_t number, time_t this_update,
+    const uint8_t *der, size_t der_len)
 {
 	MDB_txn		*txn = NULL;
 	struct store_crl cur;
@@ -3128,7 +3191,7 @@ store_crl_put(struct store *st, const char *tenant, uint64_t number,
 		goto out;
 	}
 	wb_fixed(&kw, kb, sizeof(kb));
-	key_crl(&kw, tenant, 'd');
+	key_crl_ca(&kw, tenant, caid);
 	if (!key_done(st, &kw, &k)) {
 		ret = STORE_INVAL;
 		goto out;
@@ -3162,9 +3225,10 @@ out:
 	return ret;
 }
 
-/* The stored CRL of tenant: STORE_OK with *out, or STORE_NOTFOUND. */
+/* The stored CRL of tenant's CA caid: STORE_OK with *out or NOTFOUND. */
 enum store_rc
-store_crl_get(struct store *st, const char *tenant, struct store_crl **out)
+store_crl_get(struct store *st, const char *tenant,
+    const uint8_t caid[STORE_HASH_LEN], struct store_crl **out)
 {
 	MDB_txn		*txn = NULL;
 	struct store_crl *c = NULL;
@@ -3179,7 +3243,7 @@ store_crl_get(struct store *st, const char *tenant, struct store_crl **out)
 		return STORE_INVAL;
 	}
 	wb_fixed(&kw, kb, sizeof(kb));
-	key_crl(&kw, tenant, 'd');
+	key_crl_ca(&kw, tenant, caid);
 	if (!key_done(st, &kw, &k))
 		return STORE_INVAL;
 	if ((ret = txn_begin(st, MDB_RDONLY, &txn)) != STORE_OK)
@@ -3843,7 +3907,11 @@ store_test_poke(struct store *st, const char *table, const uint8_t *key,
 	w.len = val_len;
 	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
 		goto out;
-	if ((ret = db_put(st, txn, (enum tbl)i, &k, &w, 0)) != STORE_OK)
+	if (val == NULL)
+		ret = db_del(st, txn, (enum tbl)i, &k, NULL);
+	else
+		ret = db_put(st, txn, (enum tbl)i, &k, &w, 0);
+	if (ret != STORE_OK)
 		goto out;
 	ret = txn_commit(st, &txn);
 out:

@@ -205,13 +205,18 @@ struct store_fp {
 	time_t			 not_after;
 };
 
-/* A revocation, for CRL generation (store_revoked_list()). */
+/*
+ * A revocation, for CRL generation (store_revoked_list()), with the
+ * revoked certificate's DER (to tell which CA issued it).
+ */
 struct store_revoked {
 	uint8_t			 serial[STORE_SERIAL_MAX];
 	size_t			 serial_len;
 	time_t			 revoked_at;
 	int			 reason;	/* CRLReason */
 	time_t			 not_after;
+	const uint8_t		*der;		/* the certificate */
+	size_t			 der_len;
 };
 
 /* A seen senderNonce (store_nonce_check_put()). */
@@ -246,7 +251,7 @@ typedef int	(*store_cert_cb)(const struct store_cert *, void *);
 typedef int	(*store_revoked_cb)(const struct store_revoked *, void *);
 
 /* The schema version this program reads and writes. */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 /*
  * Open the environment in directory path.  With STORE_CREATE the
@@ -433,7 +438,8 @@ enum store_rc	 store_issue(struct store *st, const struct store_req *req,
  *
  * store_cert_revoke: VALID -> REVOKED at time when with CRLReason
  * reason (0..10, not 7); STORE_STATE if already revoked.
- * store_revoked_list: every revocation of tenant, by serial.
+ * store_revoked_list: every revocation of tenant, by serial, each with
+ * the certificate's DER.
  */
 enum store_rc	 store_cert_add(struct store *st,
 		    const struct store_cert_in *in);
@@ -478,20 +484,24 @@ enum store_rc	 store_nonce_expire(struct store *st, time_t now,
 		    time_t window, size_t *removed);
 
 /*
- * CRLs.  The number is reserved in one short write transaction
- * (store_crl_reserve_number: 1, 2, 3, ... per tenant), the CRL signed
- * outside it and stored with store_crl_put() only if no CRL with this or
- * a higher number is stored (else STORE_STALE); a number never reserved
- * is STORE_INVAL.  So numbers only grow, whoever generates the CRL.
+ * CRLs.  A tenant has one CRL per CA (two after a CA rollover,
+ * INTEROP.md 6.4), named by caid, the SHA-256 of the CA's
+ * SubjectPublicKeyInfo DER.  The number is reserved in one short write
+ * transaction (store_crl_reserve_number: 1, 2, 3, ... per tenant,
+ * shared by its CAs), the CRL signed outside it and stored with
+ * store_crl_put() only if no CRL of that CA with this or a higher number
+ * is stored (else STORE_STALE); a number never reserved is STORE_INVAL.
+ * So each CA's numbers only grow, whoever generates the CRL.
  * store_crl_get: STORE_OK and *out (free with store_crl_free()) or
  * STORE_NOTFOUND.
  */
 enum store_rc	 store_crl_reserve_number(struct store *st,
 		    const char *tenant, uint64_t *number);
 enum store_rc	 store_crl_put(struct store *st, const char *tenant,
-		    uint64_t number, time_t this_update, const uint8_t *der,
-		    size_t der_len);
+		    const uint8_t caid[STORE_HASH_LEN], uint64_t number,
+		    time_t this_update, const uint8_t *der, size_t der_len);
 enum store_rc	 store_crl_get(struct store *st, const char *tenant,
+		    const uint8_t caid[STORE_HASH_LEN],
 		    struct store_crl **out);
 /* Free a CRL returned by the store; NULL is allowed. */
 void		 store_crl_free(struct store_crl *crl);
@@ -577,8 +587,9 @@ enum store_rc	 store_challenge_use(struct store *st, const char *tenant,
 /*
  * TESTING ONLY: write val raw under key in the sub-database named
  * table ("meta", "req", "cert", ...; see store.c), bypassing every
- * encoder.  Used by tests to write a future schema version or a corrupt
- * record.  Never call it from the server or scepadm.
+ * encoder; with val NULL, delete the record under key (STORE_NOTFOUND
+ * if there is none).  Used by tests to write a future schema version or
+ * a corrupt record.  Never call it from the server or scepadm.
  */
 enum store_rc	 store_test_poke(struct store *st, const char *table,
 		    const uint8_t *key, size_t key_len, const uint8_t *val,

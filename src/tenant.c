@@ -2,12 +2,16 @@
  * tenant.c: load everything a worker needs once: the configuration,
  * every tenant's certificates and keys, the pre-built GetCACert,
  * GetNextCACert and GetCACaps bodies, the library context and the store.
+ * A CA rollover (scepadm ca rollover) is decided here, by the time of
+ * loading: the worker reloads when the earliest switch comes
+ * (server->next_switch), so both CAs swap without any signal.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -74,6 +78,7 @@ tenant_free(struct tenant *t)
 		return;
 	signer_free(t->ca);
 	signer_free(t->msg);
+	signer_free(t->prev_ca);
 	sk_X509_pop_free(t->chain, X509_free);
 	X509_free(t->next_ca);
 	X509_free(t->next_ra);
@@ -84,20 +89,118 @@ tenant_free(struct tenant *t)
 }
 
 /*
- * Load one tenant: keys, certificates and the bodies served for it.
- * The rules of INTEROP.md 6.1, 6.4 and 5: the message signer (RA, or a
- * --no-ra CA) must be RSA, an EC CA needs an RA, the RA must carry
- * digitalSignature and keyEncipherment.  Returns the tenant or NULL with
+ * Load a CA and the signer of SCEP messages: the RA of racert and rakey,
+ * or the CA itself when racert is NULL (--no-ra).  The rules of
+ * INTEROP.md 6.1 and 5: the message signer must be RSA (an EC CA needs
+ * an RA) and its keyUsage, if any, must allow digitalSignature and
+ * keyEncipherment.  Returns 1 with *ca and *msg, or 0 with err filled.
+ */
+static int
+load_pair(const struct conf_tenant *ct, const char *cacert, const char *cakey,
+    const char *racert, const char *rakey, struct signer **ca,
+    struct signer **msg, char *err, size_t errsz)
+{
+	uint32_t	 ku;
+
+	*msg = NULL;
+	if ((*ca = signer_load(cacert, cakey, err, errsz)) == NULL)
+		return 0;
+	if (racert != NULL)
+		*msg = signer_load(racert, rakey, err, errsz);
+	else if ((*msg = signer_dup(*ca)) == NULL)
+		snprintf(err, errsz, "out of memory");
+	if (*msg == NULL)
+		goto fail;
+	if (!signer_is_rsa(*msg)) {
+		snprintf(err, errsz, "[tenant %s]: %s: the certificate that "
+		    "signs and decrypts SCEP messages must be RSA (an EC CA "
+		    "needs an RSA RA)", ct->name,
+		    racert != NULL ? racert : cacert);
+		goto fail;
+	}
+	ku = X509_get_key_usage(signer_get0_cert(*msg));
+	if (ku != UINT32_MAX && (!(ku & KU_DIGITAL_SIGNATURE) ||
+	    !(ku & KU_KEY_ENCIPHERMENT))) {
+		snprintf(err, errsz, "[tenant %s]: %s: keyUsage lacks "
+		    "digitalSignature or keyEncipherment (RFC 8894 2.1.2)",
+		    ct->name, racert != NULL ? racert : cacert);
+		goto fail;
+	}
+	return 1;
+fail:
+	signer_free(*ca);
+	signer_free(*msg);
+	*ca = *msg = NULL;
+	return 0;
+}
+
+/*
+ * The CAs of a tenant at time now (INTEROP.md 6.4).  Without a managed
+ * rollover: the current CA and RA, and previous_ca_* when set.  With one
+ * (next_ca_key and rollover_at), both pairs are loaded, so that a broken
+ * next pair fails at start and not at the switch; before rollover_at the
+ * next certificates are only offered by GetNextCACert (t->switch_at says
+ * when to reload), from rollover_at on they are the current ones and
+ * the CA rolled over from is kept as t->prev_ca.  Returns 1, or 0 with
  * err filled.
  */
+static int
+load_cas(struct tenant *t, time_t now, char *err, size_t errsz)
+{
+	const struct conf_tenant	*ct = t->conf;
+	struct signer			*nca = NULL, *nmsg = NULL;
+	int				 rc = 0;
+
+	if (!load_pair(ct, ct->ca_cert, ct->ca_key, ct->ra_cert, ct->ra_key,
+	    &t->ca, &t->msg, err, errsz))
+		goto out;
+	t->has_ra = ct->ra_cert != NULL;
+	if (ct->next_ca_key == NULL) {
+		if (ct->previous_ca_cert != NULL && (t->prev_ca =
+		    signer_load(ct->previous_ca_cert, ct->previous_ca_key,
+		    err, errsz)) == NULL)
+			goto out;
+		rc = 1;
+		goto out;
+	}
+	if (!load_pair(ct, ct->next_ca_cert, ct->next_ca_key,
+	    ct->next_ra_cert, ct->next_ra_key, &nca, &nmsg, err, errsz))
+		goto out;
+	if (now < ct->rollover_at) {
+		t->switch_at = ct->rollover_at;
+		t->next_ca = signer_get0_cert(nca);
+		X509_up_ref(t->next_ca);
+		if (t->has_ra) {
+			t->next_ra = signer_get0_cert(nmsg);
+			X509_up_ref(t->next_ra);
+		}
+	} else {
+		/* The switch: CA and RA together. */
+		t->prev_ca = t->ca;
+		t->ca = nca;
+		nca = NULL;
+		signer_free(t->msg);
+		t->msg = nmsg;
+		nmsg = NULL;
+	}
+	rc = 1;
+out:
+	signer_free(nca);
+	signer_free(nmsg);
+	return rc;
+}
+
+/*
+ * Load one tenant at time now: keys, certificates and the bodies served
+ * for it.  Returns the tenant or NULL with err filled.
+ */
 static struct tenant *
-tenant_load(const struct server *s, const struct conf_tenant *ct, char *err,
-    size_t errsz)
+tenant_load(const struct server *s, const struct conf_tenant *ct, time_t now,
+    char *err, size_t errsz)
 {
 	struct tenant	*t = NULL, *rc = NULL;
-	X509		*ra;
-	uint32_t	 ku;
 	const char	*ctype;
+	unsigned int	 caps;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(err, errsz, "out of memory");
@@ -116,50 +219,27 @@ tenant_load(const struct server *s, const struct conf_tenant *ct, char *err,
 		    &t->otp_key_len, err, errsz))
 			goto out;
 	}
-	if ((t->ca = signer_load(ct->ca_cert, ct->ca_key, err, errsz)) == NULL)
+	if (!load_cas(t, now, err, errsz))
 		goto out;
-	if (ct->ra_cert != NULL) {
-		if ((t->msg = signer_load(ct->ra_cert, ct->ra_key, err,
-		    errsz)) == NULL)
-			goto out;
-		t->has_ra = 1;
-	} else if ((t->msg = signer_dup(t->ca)) == NULL) {
-		/* A --no-ra CA signs and decrypts SCEP messages itself. */
-		snprintf(err, errsz, "out of memory");
-		goto out;
-	}
-	if (!signer_is_rsa(t->msg)) {
-		snprintf(err, errsz, "[tenant %s]: %s: the certificate that "
-		    "signs and decrypts SCEP messages must be RSA (an EC CA "
-		    "needs an RSA RA)", ct->name,
-		    t->has_ra ? ct->ra_cert : ct->ca_cert);
-		goto out;
-	}
-	ra = signer_get0_cert(t->msg);
-	ku = X509_get_key_usage(ra);
-	if (ku != UINT32_MAX && (!(ku & KU_DIGITAL_SIGNATURE) ||
-	    !(ku & KU_KEY_ENCIPHERMENT))) {
-		snprintf(err, errsz, "[tenant %s]: %s: keyUsage lacks "
-		    "digitalSignature or keyEncipherment (RFC 8894 2.1.2)",
-		    ct->name, t->has_ra ? ct->ra_cert : ct->ca_cert);
-		goto out;
-	}
 	if (ct->chain != NULL &&
 	    (t->chain = read_certs(ct->chain, err, errsz)) == NULL)
 		goto out;
-	if (!scep_cacert_body(t->has_ra ? ra : NULL, signer_get0_cert(t->ca),
-	    t->chain, &t->cacert, &t->cacert_ctype)) {
+	if (!scep_cacert_body(t->has_ra ? signer_get0_cert(t->msg) : NULL,
+	    signer_get0_cert(t->ca), t->chain, &t->cacert, &t->cacert_ctype)) {
 		snprintf(err, errsz, "[tenant %s]: cannot build the "
 		    "GetCACert body", ct->name);
 		goto out;
 	}
-	if (ct->next_ca_cert != NULL) {
+	/* A rollover managed elsewhere: the certificates only. */
+	if (ct->next_ca_cert != NULL && ct->next_ca_key == NULL) {
 		if ((t->next_ca = read_cert(ct->next_ca_cert, err, errsz)) ==
 		    NULL)
 			goto out;
 		if (ct->next_ra_cert != NULL && (t->next_ra =
 		    read_cert(ct->next_ra_cert, err, errsz)) == NULL)
 			goto out;
+	}
+	if (t->next_ca != NULL) {
 		if (!signer_nextcacert(t->ca, s->sctx, t->next_ra, t->next_ca,
 		    &t->nextcacert, &ctype)) {
 			snprintf(err, errsz, "[tenant %s]: cannot build the "
@@ -168,7 +248,11 @@ tenant_load(const struct server *s, const struct conf_tenant *ct, char *err,
 		}
 		t->nextcacert_ctype = ctype;
 	}
-	if (scep_caps_text(ct->caps, t->caps, sizeof(t->caps)) < 0) {
+	/* GetNextCACert only while a rollover certificate waits (6.1). */
+	caps = ct->caps;
+	if (t->next_ca == NULL)
+		caps &= ~(1u << SCEP_CAP_GETNEXTCACERT);
+	if (scep_caps_text(caps, t->caps, sizeof(t->caps)) < 0) {
 		snprintf(err, errsz, "[tenant %s]: capabilities", ct->name);
 		goto out;
 	}
@@ -181,11 +265,26 @@ out:
 	return rc;
 }
 
+/*
+ * The CA of t that issued x: the previous CA when x is one of its
+ * certificates, else the current one (borrowed from t).
+ */
+const struct signer *
+tenant_issuer(const struct tenant *t, X509 *x)
+{
+	if (t->prev_ca != NULL && x != NULL &&
+	    !ca_cert_issued_by(signer_get0_cert(t->ca), x) &&
+	    ca_cert_issued_by(signer_get0_cert(t->prev_ca), x))
+		return t->prev_ca;
+	return t->ca;
+}
+
 /* Load a server; see server.h. */
 struct server *
 server_new(const char *path, unsigned int flags, char *err, size_t errsz)
 {
 	struct server	*s = NULL, *rc = NULL;
+	time_t		 now, sw;
 	size_t		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -211,10 +310,14 @@ server_new(const char *path, unsigned int flags, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
+	now = time(NULL);
 	for (i = 0; i < s->conf->ntenants; i++) {
-		if ((s->tenants[i] = tenant_load(s, s->conf->tenants[i], err,
-		    errsz)) == NULL)
+		if ((s->tenants[i] = tenant_load(s, s->conf->tenants[i], now,
+		    err, errsz)) == NULL)
 			goto out;
+		sw = s->tenants[i]->switch_at;
+		if (sw != 0 && (s->next_switch == 0 || sw < s->next_switch))
+			s->next_switch = sw;
 		s->ntenants++;
 	}
 	if (s->conf->default_tenant != NULL)

@@ -314,7 +314,8 @@ out_has "with its reason" "Superseded"
 
 # --- tenant list, show, check ----------------------------------------
 for c in "tenant import" "tenant list" "tenant show" "tenant check" \
-    "issue" "request show" "cert show" "cert export" "mobileconfig"; do
+    "issue" "request show" "cert show" "cert export" "mobileconfig" \
+    "ca rollover"; do
 	# shellcheck disable=SC2086
 	expect 0 "$c --help" "$ADM" $c --help
 	out_has "$c --help shows its usage" "^usage: scepadm .*$c"
@@ -641,6 +642,61 @@ assert len(l) == 2, l' "$OUT" && pass "both profile challenges are stored" ||
 else
 	failed "tenant create --challenge otp"
 fi
+
+# --- ca rollover -----------------------------------------------------
+expect 0 "ca rollover --help" "$ADM" ca rollover --help
+out_has "ca rollover --help shows its usage" "^usage: scepadm .*ca rollover"
+out_has "ca rollover --help lists --finish" "--finish"
+expect 2 "ca rollover without NAME" "$ADM" -f "$CONF" ca rollover
+expect 2 "ca rollover --at and --in together" \
+    "$ADM" -f "$CONF" ca rollover rsa --at 2030-01-01T00:00:00Z --in 1d
+expect 2 "ca rollover --at with a bad time" \
+    "$ADM" -f "$CONF" ca rollover rsa --at 2030-02-30T00:00:00Z
+expect 2 "ca rollover --at in the past" \
+    "$ADM" -f "$CONF" ca rollover rsa --at 2001-01-01T00:00:00Z
+expect 2 "ca rollover --finish with --in" \
+    "$ADM" -f "$CONF" ca rollover rsa --finish --in 1d
+expect 1 "ca rollover of an unknown tenant" \
+    "$ADM" -f "$CONF" ca rollover nosuch
+sum=$(cksum <"$CONF")
+expect 1 "ca rollover of an imported intermediate is refused" \
+    "$ADM" -f "$CONF" ca rollover imp
+out_has "  saying it is not self-signed and how to import one" \
+    "not self-signed .*Outside Root.*next_ca_cert"
+[ "$(cksum <"$CONF")" = "$sum" ] && [ ! -e "$T/impdir/ca-next.crt" ] &&
+    pass "the refused rollover changed nothing" ||
+    failed "a refused rollover left files or changed $CONF"
+expect 1 "ca rollover --finish with no rollover" \
+    "$ADM" -f "$CONF" ca rollover rsa --finish
+expect 0 "ca rollover ec --at a fixed time" \
+    "$ADM" -f "$CONF" ca rollover ec --at 2099-01-02T03:04:05Z --days 400
+out_has "  prints the next CA's fingerprint" \
+    "^Next CA SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}$"
+out_has "  prints the switch time" "^Switch: 2099-01-02T03:04:05Z$"
+grep -q "^rollover_at = 2099-01-02T03:04:05Z$" "$CONF" &&
+    grep -q "^next_ca_key = $T/ec/ca-next.key$" "$CONF" &&
+    grep -q "^next_ra_key = $T/ec/ra-next.key$" "$CONF" &&
+    pass "the section names the next files and the switch" ||
+    failed "no next_* or rollover_at in $CONF"
+for f in ca-next.key ra-next.key; do mode_is "$T/ec/$f" 640; done
+for f in ca-next.crt ra-next.crt; do mode_is "$T/ec/$f" 644; done
+expect 0 "the next CA key is EC P-256 like the current one" sh -c \
+    "openssl x509 -in '$T/ec/ca-next.crt' -noout -text |
+    grep -q 'NIST CURVE: P-256'"
+expect 0 "the next RA is issued by the next CA" \
+    openssl verify -CAfile "$T/ec/ca-next.crt" "$T/ec/ra-next.crt"
+keyusage_is "$T/ec/ra-next.crt" \
+    "Digital Signature, Key Encipherment"
+expect 0 "scepd -n loads the pending rollover" "$SCEPD" -n -f "$CONF"
+sum=$(cksum <"$CONF")
+expect 1 "a second rollover while one is pending is refused" \
+    "$ADM" -f "$CONF" ca rollover ec --in 1d
+out_has "  saying it is pending" "already pending .*2099-01-02T03:04:05Z"
+expect 1 "--finish before the switch is refused" \
+    "$ADM" -f "$CONF" ca rollover ec --finish
+[ "$(cksum <"$CONF")" = "$sum" ] &&
+    pass "the refused commands changed nothing" ||
+    failed "a refused command changed $CONF"
 
 # --- ownership, when run as root ------------------------------------
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 &&

@@ -882,6 +882,27 @@ sc_reply_free(struct sc_reply *r)
 }
 
 /*
+ * Whether one of certs with the CRL's issuer as subject signed it (a
+ * CA and the CA it rolled over from share their subject).
+ */
+static int
+crl_signed(STACK_OF(X509) *certs, X509_CRL *crl)
+{
+	X509	*x;
+	int	 i;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		x = sk_X509_value(certs, i);
+		if (X509_NAME_cmp(X509_get_subject_name(x),
+		    X509_CRL_get_issuer(crl)) == 0 &&
+		    X509_CRL_verify(crl, X509_get0_pubkey(x)) == 1)
+			return 1;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+/*
  * The content of a SUCCESS, by the type of the request it answers:
  * an issued certificate for our key, signed by a GetCACert certificate
  * (PKCSReq, RenewalReq, CertPoll); the certificate with the serial we
@@ -901,9 +922,7 @@ success_check(struct sc_client *cl, const struct sc_txn *t,
 			return 0;
 		}
 		crl = sk_X509_CRL_value(msg->rep_crls, 0);
-		issuer = find_subject(cl->cacerts, X509_CRL_get_issuer(crl));
-		if (issuer == NULL ||
-		    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
+		if (!crl_signed(cl->cacerts, crl)) {
 			seterr(cl, "CRL not signed by a GetCACert certificate");
 			return 0;
 		}

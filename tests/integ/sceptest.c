@@ -70,6 +70,7 @@ struct opts {
 	const char	*file;		/* -f */
 	const char	*save;		/* --save: the request DER */
 	int		 build_only;	/* --build-only */
+	const char	*crl_ca;	/* --crl-ca: may sign the CRL too */
 };
 
 static void __attribute__((noreturn))
@@ -88,7 +89,8 @@ usage(void)
 	    "         [--save FILE] [--build-only]\n"
 	    "  poll -k KEY -s SUBJECT [-t TXID] [-O CERT -K KEY] [-p POLLS]\n"
 	    "  getcert -O CERT -K KEY -s SERIAL(hex) [-w OUT]\n"
-	    "  getcrl -O CERT -K KEY [-s SERIAL(hex)] [-w OUT]\n"
+	    "  getcrl -O CERT -K KEY [-s SERIAL(hex)] [-w OUT] "
+	    "[--crl-ca CACERT]\n"
 	    "  raw -f FILE [-g] [-k KEY] [-O CERT -K KEY]\n"
 	    "  CIPHER: aes128 aes192 aes256 3des des; "
 	    "DIGEST: md5 sha1 sha224 sha256 sha384 sha512\n");
@@ -412,7 +414,7 @@ cmd_query(struct sc_client *cl, const struct opts *o, enum scep_msgtype type)
 {
 	struct sc_txn		 t;
 	struct sc_reply		 r;
-	X509			*cert = NULL;
+	X509			*cert = NULL, *ca = NULL;
 	EVP_PKEY		*key = NULL;
 	BIGNUM			*bn = NULL;
 	ASN1_INTEGER		*serial = NULL;
@@ -440,6 +442,15 @@ cmd_query(struct sc_client *cl, const struct opts *o, enum scep_msgtype type)
 		ex = fail(cl);
 		goto out;
 	}
+	/* --crl-ca: a CA GetCACert no longer serves (after a rollover). */
+	if (o->crl_ca != NULL) {
+		if ((ca = sc_cert_load(o->crl_ca)) == NULL ||
+		    !sk_X509_push(cl->cacerts, ca)) {
+			printf("ERROR cannot load %s\n", o->crl_ca);
+			goto out;
+		}
+		ca = NULL;
+	}
 	/* RFC 8894 section 3.3.4: GetCRL names the certificate checked. */
 	issuer = type == SCEP_MSG_GETCRL ? X509_get_issuer_name(cert) :
 	    X509_get_subject_name(cl->ca);
@@ -457,6 +468,7 @@ out:
 	BN_free(bn);
 	EVP_PKEY_free(key);
 	X509_free(cert);
+	X509_free(ca);
 	return ex;
 }
 
@@ -660,6 +672,7 @@ main(int argc, char *argv[])
 		{ "san", required_argument, NULL, 'A' },
 		{ "save", required_argument, NULL, 'F' },
 		{ "build-only", no_argument, NULL, 'B' },
+		{ "crl-ca", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_client	*cl = NULL;
@@ -714,6 +727,9 @@ main(int argc, char *argv[])
 			if (o.nsans == MAX_SANS)
 				usage();
 			o.sans[o.nsans++] = optarg;
+			break;
+		case 'C':
+			o.crl_ca = optarg;
 			break;
 		case 'B':
 			o.build_only = 1;

@@ -584,6 +584,152 @@ START_TEST(test_write_tenant)
 }
 END_TEST
 
+/* An RA (lines 4-5), and a managed rollover of CA and RA (lines 6-10). */
+#define RA	"ra_cert = /k/ra.crt\nra_key = /k/ra.key\n"
+#define NEXT	"next_ca_cert = /k/ca-next.crt\n" \
+	"next_ca_key = /k/ca-next.key\n" \
+	"next_ra_cert = /k/ra-next.crt\nnext_ra_key = /k/ra-next.key\n" \
+	"rollover_at = 2030-01-31T12:34:56Z\n"
+
+/* scepadm ca rollover's keys: next_*, rollover_at, previous_ca_*. */
+START_TEST(test_rollover_keys)
+{
+	struct conf			*c;
+	const struct conf_tenant	*t;
+	time_t				 v;
+
+	c = load("[tenant r]\n" KEYS RA NEXT);
+	t = conf_tenant_find(c, "r");
+	ck_assert_str_eq(t->next_ca_key, "/k/ca-next.key");
+	ck_assert_str_eq(t->next_ra_key, "/k/ra-next.key");
+	ck_assert_int_eq(t->rollover_at, 1896093296);
+	ck_assert_uint_eq(t->caps & BIT(SCEP_CAP_GETNEXTCACERT),
+	    BIT(SCEP_CAP_GETNEXTCACERT));
+	conf_free(c);
+	/* A single-CA tenant rolls over without RA files. */
+	c = load("[tenant r]\n" KEYS "next_ca_cert = /k/n.crt\n"
+	    "next_ca_key = /k/n.key\nrollover_at = 2030-01-01T00:00:00Z\n");
+	conf_free(c);
+	/* Finished: the old CA kept as previous. */
+	c = load("[tenant r]\n" KEYS RA "previous_ca_cert = /k/old.crt\n"
+	    "previous_ca_key = /k/old.key\n");
+	t = conf_tenant_find(c, "r");
+	ck_assert_str_eq(t->previous_ca_key, "/k/old.key");
+	ck_assert_int_eq(t->rollover_at, 0);
+	conf_free(c);
+
+	ck_assert_int_eq(conf_parse_time("2000-02-29T00:00:00Z", &v), 1);
+	ck_assert_int_eq(v, 951782400);
+	ck_assert_int_eq(conf_parse_time("2026-02-29T00:00:00Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("2026-13-01T00:00:00Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("2026-01-01T24:00:00Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("2026-01-01 00:00:00Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("2026-01-01T00:00:00", &v), 0);
+	ck_assert_int_eq(conf_parse_time("1999-12-31T23:59:59Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("2026-1-01T00:00:00Z", &v), 0);
+	ck_assert_int_eq(conf_parse_time("+026-01-01T00:00:00Z", &v), 0);
+}
+END_TEST
+
+START_TEST(test_rollover_errors)
+{
+	refuse("[tenant r]\n" KEYS "rollover_at = tomorrow\n", 4,
+	    "bad time 'tomorrow' for rollover_at (UTC, "
+	    "YYYY-MM-DDTHH:MM:SSZ)");
+	refuse("[tenant r]\n" KEYS "rollover_at = 2026-02-30T00:00:00Z\n", 4,
+	    "bad time '2026-02-30T00:00:00Z' for rollover_at (UTC, "
+	    "YYYY-MM-DDTHH:MM:SSZ)");
+	refuse("[tenant r]\n" KEYS "next_ca_key = /k/n.key\n"
+	    "rollover_at = 2030-01-01T00:00:00Z\n", 4,
+	    "next_ca_key without next_ca_cert in [tenant r]");
+	refuse("[tenant r]\n" KEYS "next_ca_cert = /k/n.crt\n"
+	    "next_ca_key = /k/n.key\n", 5,
+	    "next_ca_key without rollover_at in [tenant r]");
+	refuse("[tenant r]\n" KEYS "next_ca_cert = /k/n.crt\n"
+	    "rollover_at = 2030-01-01T00:00:00Z\n", 5,
+	    "rollover_at without next_ca_key in [tenant r]");
+	refuse("[tenant r]\n" KEYS RA "next_ca_cert = /k/n.crt\n"
+	    "next_ca_key = /k/n.key\nrollover_at = 2030-01-01T00:00:00Z\n", 4,
+	    "ra_cert without next_ra_cert in [tenant r]: the RA switches "
+	    "with the CA");
+	refuse("[tenant r]\n" KEYS RA "next_ca_cert = /k/n.crt\n"
+	    "next_ca_key = /k/n.key\nnext_ra_cert = /k/nr.crt\n"
+	    "rollover_at = 2030-01-01T00:00:00Z\n", 8,
+	    "next_ra_cert without next_ra_key in [tenant r]: the next RA "
+	    "needs its key when next_ca_key is set");
+	refuse("[tenant r]\n" KEYS "next_ca_cert = /k/n.crt\n"
+	    "next_ra_cert = /k/nr.crt\nnext_ra_key = /k/nr.key\n", 6,
+	    "next_ra_key without next_ca_key in [tenant r]");
+	refuse("[tenant r]\n" KEYS "next_ca_cert = /k/n.crt\n"
+	    "next_ca_key = /k/n.key\nnext_ra_cert = /k/nr.crt\n"
+	    "next_ra_key = /k/nr.key\nrollover_at = 2030-01-01T00:00:00Z\n",
+	    6, "next_ra_cert in [tenant r], which has no RA");
+	refuse("[tenant r]\n" KEYS "previous_ca_cert = /k/o.crt\n", 4,
+	    "previous_ca_cert without previous_ca_key in [tenant r]");
+	refuse("[tenant r]\n" KEYS "previous_ca_key = /k/o.key\n", 4,
+	    "previous_ca_key without previous_ca_cert in [tenant r]");
+	refuse("[tenant r]\n" KEYS RA NEXT "previous_ca_cert = /k/o.crt\n"
+	    "previous_ca_key = /k/o.key\n", 10,
+	    "rollover_at with previous_ca_cert in [tenant r]: a tenant keeps "
+	    "one previous CA; remove previous_ca_cert and previous_ca_key "
+	    "once its certificates have expired");
+	refuse("[tenant r]\n" KEYS "next_ca_key = relative.key\n", 4,
+	    "next_ca_key 'relative.key' is not an absolute path");
+}
+END_TEST
+
+/* conf_update_tenant(): set, replace and remove keys of one section. */
+START_TEST(test_update_tenant)
+{
+	static const struct conf_kv	 roll[] = {
+		{ "next_ca_cert", "/k/n.crt" },
+		{ "next_ca_key", "/k/n.key" },
+		{ "rollover_at", "2030-01-01T00:00:00Z" },
+		{ "validity", "30d" },
+	};
+	static const struct conf_kv	 fin[] = {
+		{ "ca_cert", "/k/n.crt" },
+		{ "next_ca_cert", NULL },
+		{ "next_ca_key", NULL },
+		{ "rollover_at", NULL },
+	};
+	static const struct conf_kv	 half[] = {
+		{ "next_ca_key", "/k/n.key" },
+	};
+	const char			*orig = "log = stderr\n"
+	    "[tenant a]\n" KEYS "validity = 7d\n# comment\n\n"
+	    "[ tenant b ]\n" KEYS "validity = 7d\n";
+	char				 before[4096];
+
+	put(cpath, orig, 0640);
+	ck_assert_msg(conf_update_tenant(cpath, "a", roll, 4, err,
+	    sizeof(err)) == 1, "%s", err);
+	/* validity replaced in a only; new keys after a's last setting. */
+	ck_assert_str_eq(get(cpath), "log = stderr\n"
+	    "[tenant a]\n" KEYS
+	    "next_ca_cert = /k/n.crt\nnext_ca_key = /k/n.key\n"
+	    "rollover_at = 2030-01-01T00:00:00Z\nvalidity = 30d\n"
+	    "# comment\n\n"
+	    "[ tenant b ]\n" KEYS "validity = 7d\n");
+	ck_assert_msg(conf_update_tenant(cpath, "a", fin, 4, err,
+	    sizeof(err)) == 1, "%s", err);
+	ck_assert_str_eq(get(cpath), "log = stderr\n"
+	    "[tenant a]\nca_key = /k/ca.key\n"
+	    "validity = 30d\nca_cert = /k/n.crt\n# comment\n\n"
+	    "[ tenant b ]\n" KEYS "validity = 7d\n");
+	snprintf(before, sizeof(before), "%s", get(cpath));
+	/* A result that would not load, an unknown tenant: unchanged. */
+	ck_assert_int_eq(conf_update_tenant(cpath, "b", half, 1, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "next_ca_key without "
+	    "next_ca_cert in [tenant b]"));
+	ck_assert_int_eq(conf_update_tenant(cpath, "c", half, 1, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "no tenant 'c'"));
+	ck_assert_str_eq(get(cpath), before);
+}
+END_TEST
+
 /* INTEROP.md 6.4: keys readable, not writable, by the worker user. */
 START_TEST(test_check_files)
 {
@@ -1028,6 +1174,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_write_tenant);
+	tcase_add_test(tc, test_rollover_keys);
+	tcase_add_test(tc, test_update_tenant);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_log_stderr);
 	tcase_add_test(tc, test_log_txid_bound);
@@ -1037,6 +1185,7 @@ conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_rollover_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("policy");

@@ -410,7 +410,13 @@ revoked_cb(const struct store_revoked *rv, void *arg)
 	struct rlist	*l = arg;
 
 	ck_assert_int_lt(l->n, 8);
-	l->r[l->n++] = *rv;
+	/* The certificate comes with it: a DER SEQUENCE. */
+	ck_assert_uint_gt(rv->der_len, 2);
+	ck_assert_ptr_nonnull(rv->der);
+	ck_assert_int_eq(rv->der[0], 0x30);
+	l->r[l->n] = *rv;
+	l->r[l->n].der = NULL;
+	l->n++;
 	return 1;
 }
 
@@ -472,12 +478,17 @@ START_TEST(test_revoke_list)
 }
 END_TEST
 
+/* Two CA ids of one tenant (after a rollover). */
+static const uint8_t	 CA1[STORE_HASH_LEN] = { 0xca, 1 };
+static const uint8_t	 CA2[STORE_HASH_LEN] = { 0xca, 2 };
+
 START_TEST(test_crl_numbers)
 {
 	struct store_crl	*c = NULL;
 	uint64_t		 n, i;
 
-	ck_assert_int_eq(store_crl_get(g_st, "acme", &c), STORE_NOTFOUND);
+	ck_assert_int_eq(store_crl_get(g_st, "acme", CA1, &c),
+	    STORE_NOTFOUND);
 	for (i = 1; i <= 3; i++) {
 		ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
 		    STORE_OK);
@@ -487,26 +498,45 @@ START_TEST(test_crl_numbers)
 	    STORE_OK);
 	ck_assert_uint_eq(n, 1);
 	/* 3 signed faster than 2: 2 arrives late and is refused. */
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 3, NOW + 3,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 3, NOW + 3,
 	    (const uint8_t *)"crl-3", 5), STORE_OK);
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 2, NOW + 2,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 2, NOW + 2,
 	    (const uint8_t *)"crl-2", 5), STORE_STALE);
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 3, NOW + 4,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 3, NOW + 4,
 	    (const uint8_t *)"crl-3b", 6), STORE_STALE);
-	ck_assert_int_eq(store_crl_get(g_st, "acme", &c), STORE_OK);
+	ck_assert_int_eq(store_crl_get(g_st, "acme", CA1, &c), STORE_OK);
 	ck_assert_uint_eq(c->number, 3);
 	ck_assert_int_eq(c->this_update, NOW + 3);
 	ck_assert_uint_eq(c->der_len, 5);
 	ck_assert_mem_eq(c->der, "crl-3", 5);
 	store_crl_free(c);
 	/* Never reserved. */
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 4, NOW,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 4, NOW,
 	    (const uint8_t *)"crl-4", 5), STORE_INVAL);
 	ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
 	    STORE_OK);
 	ck_assert_uint_eq(n, 4);
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 4, NOW,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 4, NOW,
 	    (const uint8_t *)"crl-4", 5), STORE_OK);
+	/* The other CA of the tenant: its own record, the same counter. */
+	ck_assert_int_eq(store_crl_get(g_st, "acme", CA2, &c),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
+	    STORE_OK);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA2, 5, NOW,
+	    (const uint8_t *)"ca2-5", 5), STORE_OK);
+	/* Stale for CA2 (it has 5), whatever CA1 has. */
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA2, 4, NOW,
+	    (const uint8_t *)"ca2-4", 5), STORE_STALE);
+	ck_assert_int_eq(store_crl_get(g_st, "acme", CA1, &c), STORE_OK);
+	ck_assert_uint_eq(c->number, 4);
+	ck_assert_mem_eq(c->der, "crl-4", 5);
+	store_crl_free(c);
+	ck_assert_int_eq(store_crl_get(g_st, "acme", CA2, &c), STORE_OK);
+	ck_assert_uint_eq(c->number, 5);
+	ck_assert_mem_eq(c->der, "ca2-5", 5);
+	store_crl_free(c);
 }
 END_TEST
 
@@ -1099,6 +1129,46 @@ START_TEST(test_schema_newer)
 END_TEST
 
 /*
+ * Schema 2 -> 3: the CA-less CRL record of schema 2 is dropped, the
+ * CRL number counter and per-CA records stay (a CA id whose last byte
+ * is 'd' too).
+ */
+START_TEST(test_schema_migrate_v3)
+{
+	static const uint8_t	 v2[4] = { 0, 0, 0, 2 };
+	static const uint8_t	 oldkey[] = { 4, 'a', 'c', 'm', 'e', 'd' };
+	uint8_t			 caid[STORE_HASH_LEN];
+	struct store_crl	*c = NULL;
+	char			 err[256];
+	uint64_t		 n;
+
+	memset(caid, 'd', sizeof(caid));
+	ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
+	    STORE_OK);
+	ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
+	    STORE_OK);
+	ck_assert_int_eq(store_crl_put(g_st, "acme", caid, 2, NOW,
+	    (const uint8_t *)"crl-2", 5), STORE_OK);
+	ck_assert_int_eq(store_test_poke(g_st, "crl", oldkey, sizeof(oldkey),
+	    (const uint8_t *)"old", 3), STORE_OK);
+	ck_assert_int_eq(store_test_poke(g_st, "meta",
+	    (const uint8_t *)"version", 7, v2, 4), STORE_OK);
+	store_close(g_st);
+	g_st = store_open(g_dir, 0, 0, err, sizeof(err));
+	ck_assert_msg(g_st != NULL, "reopen: %s", err);
+	ck_assert_int_eq(store_crl_get(g_st, "acme", caid, &c), STORE_OK);
+	ck_assert_uint_eq(c->number, 2);
+	store_crl_free(c);
+	ck_assert_int_eq(store_crl_reserve_number(g_st, "acme", &n),
+	    STORE_OK);
+	ck_assert_uint_eq(n, 3);
+	/* The CA-less record of schema 2 is gone. */
+	ck_assert_int_eq(store_test_poke(g_st, "crl", oldkey, sizeof(oldkey),
+	    NULL, 0), STORE_NOTFOUND);
+}
+END_TEST
+
+/*
  * A schema 1 database (version record 1) is migrated to the current
  * schema at open, keeping its records: the migration steps run in the
  * open's write transaction.
@@ -1410,7 +1480,7 @@ START_TEST(test_invalid_args)
 	ck_assert_int_eq(store_cert_revoke(g_st, "acme", txid, 1, 0, NOW),
 	    STORE_NOTFOUND);
 	ck_assert_int_eq(store_crl_reserve_number(g_st, "", &n), STORE_INVAL);
-	ck_assert_int_eq(store_crl_put(g_st, "acme", 0, NOW,
+	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 0, NOW,
 	    (const uint8_t *)"x", 1), STORE_INVAL);
 	ck_assert_int_eq(store_nonce_check_put(g_st, &k, txid, 33, NOW, NULL),
 	    STORE_INVAL);
@@ -1908,6 +1978,7 @@ store_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_schema_newer);
 	tcase_add_test(tc, test_schema_migrate);
+	tcase_add_test(tc, test_schema_migrate_v3);
 	tcase_add_test(tc, test_schema_bad);
 	tcase_add_test(tc, test_corrupt_req);
 	tcase_add_test(tc, test_corrupt_cert);

@@ -1,0 +1,246 @@
+#!/bin/bash
+# rollover.t: scepadm ca rollover against a live scepd (nginx +
+# spawn-fcgi, 2 workers).  Before the switch: GetCACaps lists
+# GetNextCACert and GetNextCACert serves the next CA and RA, signed by
+# the current CA.  At the switch time the workers load the next CA and
+# RA by themselves (no SIGHUP, no configuration change): GetCACert
+# serves them and new certificates chain to the new CA.  The old CA
+# stays a renewal trust anchor, GetCert issuer and CRL signer
+# (INTEROP.md 6.4): an old certificate renews (to the new CA), GetCert
+# finds it, its revocation goes into the old CA's CRL (GetCRL and
+# scepadm crl --previous) and not into the new CA's (/<tenant>/crl).
+# Then --finish rewrites the configuration and the same holds.
+. "${top_srcdir:-.}/tests/integ/lib.sh"
+
+# Seconds from the rollover to the switch: time for the checks before.
+SWITCH_IN=8
+
+# fetch URL FILE: an HTTP GET into FILE.
+fetch() {
+	python3 -c 'import sys, urllib.request
+r = urllib.request.urlopen(sys.argv[1], timeout=10)
+open(sys.argv[2], "wb").write(r.read())' "$1" "$2"
+}
+
+# The SHA-256 fingerprint of PEM certificate $1.
+fpr() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//'
+}
+
+# has_cert FP FILE...: one of the PEM certificates in FILEs (several a
+# file, as openssl pkcs7 -print_certs writes) has SHA-256 fingerprint FP.
+has_cert() {
+	want=$1
+	shift
+	cat "$@" | awk -v d="$T/split" 'BEGIN { n = 0 }
+	    /BEGIN CERT/ { n++ } n > 0 { print > (d "." n ".pem") }'
+	for f in "$T"/split.*.pem; do
+		[ "$(fpr "$f")" = "$want" ] && { rm -f "$T"/split.*.pem; return 0; }
+	done
+	rm -f "$T"/split.*.pem
+	return 1
+}
+
+# The serial of PEM certificate $1 in hex, as scepadm takes it.
+serial_of() {
+	openssl x509 -in "$1" -noout -serial | sed 's/.*=//'
+}
+
+# newkey N: an RSA key in $T/kN.pem.
+newkey() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$T/k$1.pem" 2>/dev/null
+}
+
+# enrol N CN: a first enrolment of key N into $T/cN.pem.
+enrol() {
+	"$SCEPTEST" -u "$S" enroll -k "$T/k$1.pem" -s "CN=$2" \
+	    -c roll-secret-1 -w "$T/c$1.pem"
+}
+
+# crl_has CRL CA SERIAL: the PEM CRL verifies under CA and lists SERIAL.
+crl_has() {
+	openssl crl -in "$1" -CAfile "$2" -noout -text >"$T/crl.txt" 2>&1 &&
+	    grep -q "verify OK" "$T/crl.txt" &&
+	    grep -q "Serial Number: $3" "$T/crl.txt"
+}
+
+setup() {
+	make_conf
+	make_tenant roll --challenge static --password roll-secret-1 ||
+	    return 1
+	for i in 1 2 3 4 5 6; do
+		newkey "$i" || return 1
+	done
+}
+
+check "set up the tenant and keys" setup
+check "start nginx and spawn-fcgi" start_nginx_fcgi
+S=$URL/roll/scep
+D=$T/roll
+
+# Certificates of the first CA.
+check "enrol c1 under the first CA" enrol 1 roll-1
+check "enrol c2 under the first CA" enrol 2 roll-2
+check "enrol c5 under the first CA" enrol 5 roll-5
+check "c1 chains to the first CA" openssl verify -CAfile "$D/ca.crt" \
+    "$T/c1.pem"
+expect "GetCACaps: no GetNextCACert before a rollover" 1 sh -c \
+    "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
+
+# The rollover.
+check "scepadm ca rollover --in ${SWITCH_IN}s" "$SCEPADM" -f "$CONF" ca \
+    rollover roll --in "${SWITCH_IN}s"
+t0=$(date +%s)
+cp "$T/last.out" "$T/rollover.out"
+# Workers look at the file once a second at most.
+sleep 1.1
+grep_out "it prints the switch time" "^Switch: [0-9]{4}-[0-9]{2}-[0-9]{2}T"
+check "it prints the next CA's fingerprint" grep -q \
+    "^Next CA SHA-256 fingerprint: $(fpr "$D/ca-next.crt")\$" \
+    "$T/rollover.out"
+check "the next CA key is 0640" test "$(stat -c %a "$D/ca-next.key")" = 640
+check "the next RA key is 0640" test "$(stat -c %a "$D/ra-next.key")" = 640
+check "the next CA keeps the subject" test \
+    "$(openssl x509 -in "$D/ca-next.crt" -noout -subject)" = \
+    "$(openssl x509 -in "$D/ca.crt" -noout -subject)"
+check "the next CA has a new key" test \
+    "$(openssl x509 -in "$D/ca-next.crt" -noout -pubkey)" != \
+    "$(openssl x509 -in "$D/ca.crt" -noout -pubkey)"
+check "the next RA chains to the next CA" openssl verify -CAfile \
+    "$D/ca-next.crt" "$D/ra-next.crt"
+check "the configuration names the next CA and the switch" grep -q \
+    "^rollover_at = " "$CONF"
+
+# Before the switch: GetNextCACert.
+check "GetCACaps lists GetNextCACert" sh -c \
+    "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
+mkdir -p "$T/next"
+check "GetNextCACert (sceptest verifies it under the CA)" "$SCEPTEST" \
+    -u "$S" getnextca -o "$T/next"
+grep_out "  two certificates: next RA and CA" "^NEXTCACERT count=2"
+check "GET GetNextCACert raw" fetch \
+    "$S?operation=GetNextCACert&message=x" "$T/next.der"
+check "openssl cms -verify: signed by the current CA" openssl cms \
+    -verify -binary -inform DER -in "$T/next.der" -CAfile "$D/ca.crt" \
+    -purpose any -out "$T/next-inner.der"
+openssl pkcs7 -inform DER -in "$T/next-inner.der" -print_certs \
+    >"$T/next-certs.pem" 2>/dev/null
+check "  which holds the next CA" has_cert "$(fpr "$D/ca-next.crt")" \
+    "$T/next-certs.pem"
+check "  and the next RA" has_cert "$(fpr "$D/ra-next.crt")" \
+    "$T/next-certs.pem"
+check "openssl cms -verify fails under the next CA" sh -c "! openssl cms \
+    -verify -binary -inform DER -in '$T/next.der' -CAfile \
+    '$D/ca-next.crt' -purpose any -out /dev/null 2>/dev/null"
+mkdir -p "$T/getca1"
+check "GetCACert before the switch" "$SCEPTEST" -u "$S" getca \
+    -o "$T/getca1"
+check "  serves the first CA" has_cert "$(fpr "$D/ca.crt")" "$T"/getca1/*
+expect "a second rollover while pending is refused" 1 "$SCEPADM" \
+    -f "$CONF" ca rollover roll --in 1d
+grep_out "  saying it is pending" "already pending"
+expect "--finish before the switch is refused" 1 "$SCEPADM" -f "$CONF" \
+    ca rollover roll --finish
+
+# The switch: no signal, no configuration change.
+conf_sum=$(sha256sum <"$CONF")
+left=$((t0 + SWITCH_IN + 1 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
+for i in 1 2 3 4; do
+	mkdir -p "$T/getca2.$i"
+	"$SCEPTEST" -u "$S" getca -o "$T/getca2.$i" >/dev/null 2>&1
+done
+switched() {
+	for i in 1 2 3 4; do
+		has_cert "$(fpr "$D/ca-next.crt")" "$T"/getca2.$i/* || return 1
+		has_cert "$(fpr "$D/ca.crt")" "$T"/getca2.$i/* && return 1
+	done
+	return 0
+}
+check "GetCACert after the switch serves the next CA (every worker)" \
+    switched
+check "  without a configuration change" test \
+    "$(sha256sum <"$CONF")" = "$conf_sum"
+check "  the workers reloaded at the switch time" grep -q \
+    "CA rollover due" "$T/scepd.log"
+expect "GetCACaps: no GetNextCACert after the switch" 1 sh -c \
+    "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
+check "a new enrolment after the switch" enrol 3 roll-3
+check "  chains to the new CA" openssl verify -CAfile "$D/ca-next.crt" \
+    "$T/c3.pem"
+check "  and not to the old one" sh -c "! openssl verify -CAfile \
+    '$D/ca.crt' '$T/c3.pem' >/dev/null 2>&1"
+
+# The old CA: renewal anchor, GetCert issuer, CRL signer.
+check "renew c1 (old CA), no challenge" "$SCEPTEST" -u "$S" enroll \
+    -k "$T/k4.pem" -s CN=roll-1 -O "$T/c1.pem" -K "$T/k1.pem" \
+    -w "$T/c4.pem"
+check "  the renewed certificate chains to the new CA" openssl verify \
+    -CAfile "$D/ca-next.crt" "$T/c4.pem"
+s2=$(serial_of "$T/c2.pem")
+check "GetCert for c2 (old CA)" "$SCEPTEST" -u "$S" getcert \
+    -O "$T/c2.pem" -K "$T/k2.pem" -s "$s2" -w "$T/c2-got.pem"
+check "  returns c2" test "$(fpr "$T/c2-got.pem")" = "$(fpr "$T/c2.pem")"
+check "revoke c2" "$SCEPADM" -f "$CONF" cert revoke "$s2"
+check "GetCRL for c2 (signed by the old CA, --crl-ca)" "$SCEPTEST" \
+    -u "$S" getcrl -O "$T/c2.pem" -K "$T/k2.pem" --crl-ca "$D/ca.crt" \
+    -w "$T/old.crl"
+check "  the CRL verifies under the old CA and lists c2" crl_has \
+    "$T/old.crl" "$D/ca.crt" "$s2"
+check "  and does not verify under the new CA" sh -c "! openssl crl \
+    -in '$T/old.crl' -CAfile '$D/ca-next.crt' -noout 2>&1 |
+    grep -q 'verify OK'"
+check "scepadm crl --previous" "$SCEPADM" -f "$CONF" crl roll \
+    --previous --pem -o "$T/prev.crl"
+check "  verifies under the old CA and lists c2" crl_has "$T/prev.crl" \
+    "$D/ca.crt" "$s2"
+check "GET /roll/crl" fetch "$URL/roll/crl" "$T/new.der"
+check "  the new CA's CRL verifies under the new CA" sh -c "openssl crl \
+    -inform DER -in '$T/new.der' -CAfile '$D/ca-next.crt' -noout 2>&1 |
+    grep -q 'verify OK'"
+check "  and does not list c2" sh -c "! openssl crl -inform DER -in \
+    '$T/new.der' -noout -text | grep -q 'Serial Number: $s2'"
+s3=$(serial_of "$T/c3.pem")
+check "revoke c3 (new CA)" "$SCEPADM" -f "$CONF" cert revoke "$s3"
+check "GET /roll/crl lists c3" fetch "$URL/roll/crl" "$T/new2.der"
+openssl crl -inform DER -in "$T/new2.der" -out "$T/new2.pem"
+check "  verified under the new CA" crl_has "$T/new2.pem" \
+    "$D/ca-next.crt" "$s3"
+check "GetCRL for c2 again: the old CA's CRL, without c3" sh -c \
+    "'$SCEPTEST' -u '$S' getcrl -O '$T/c2.pem' -K '$T/k2.pem' \
+    --crl-ca '$D/ca.crt' -w '$T/old2.crl' >/dev/null &&
+    ! openssl crl -in '$T/old2.crl' -noout -text |
+    grep -q 'Serial Number: $s3'"
+expect "renewing revoked c2 without a challenge is refused" 3 \
+    "$SCEPTEST" -u "$S" enroll -k "$T/k6.pem" -s CN=roll-2 \
+    -O "$T/c2.pem" -K "$T/k2.pem"
+
+# --finish: the new files become the current ones.
+check "scepadm ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
+    roll --finish
+check "  ca_cert names the new CA" grep -q "^ca_cert = $D/ca-next.crt\$" \
+    "$CONF"
+check "  previous_ca_cert names the old CA" grep -q \
+    "^previous_ca_cert = $D/ca.crt\$" "$CONF"
+check "  no rollover_at left" sh -c "! grep -q '^rollover_at' '$CONF'"
+check "  the configuration loads" "$SCEPD" -n -f "$CONF"
+sleep 1.2
+mkdir -p "$T/getca3"
+check "GetCACert after --finish" "$SCEPTEST" -u "$S" getca -o "$T/getca3"
+check "  still the new CA" has_cert "$(fpr "$D/ca-next.crt")" \
+    "$T"/getca3/*
+check "renew c5 (old CA) after --finish" "$SCEPTEST" -u "$S" enroll \
+    -k "$T/k6.pem" -s CN=roll-5 -O "$T/c5.pem" -K "$T/k5.pem" \
+    -w "$T/c6.pem"
+check "  chains to the new CA" openssl verify -CAfile "$D/ca-next.crt" \
+    "$T/c6.pem"
+check "GetCRL for c2 after --finish: the old CA's, with c2" sh -c \
+    "'$SCEPTEST' -u '$S' getcrl -O '$T/c2.pem' -K '$T/k2.pem' \
+    --crl-ca '$D/ca.crt' -w '$T/old3.crl' >/dev/null"
+check "  verifies under the old CA and lists c2" crl_has "$T/old3.crl" \
+    "$D/ca.crt" "$s2"
+expect "another rollover while the previous CA is kept is refused" 1 \
+    "$SCEPADM" -f "$CONF" ca rollover roll
+grep_out "  saying why" "previous CA"
+finish
