@@ -129,6 +129,32 @@ files_ok(const struct server *s)
 	return 0;
 }
 
+/* How often a FastCGI worker forgets nonces past replay_window. */
+#define NONCE_EXPIRE_EVERY	60
+
+/*
+ * Forget the senderNonces that every tenant's replay_window has let go
+ * of (the longest window decides; enroll.c applies each tenant's own),
+ * after the reply is sent, in short write transactions.
+ */
+static void
+expire_nonces(const struct server *s)
+{
+	time_t		 window = 0;
+	size_t		 i;
+	enum store_rc	 rc;
+
+	for (i = 0; i < s->ntenants; i++)
+		if (s->tenants[i]->conf->replay_window > window)
+			window = s->tenants[i]->conf->replay_window;
+	if (window == 0 || s->store == NULL)
+		return;
+	if ((rc = store_nonce_expire(s->store, time(NULL), window, NULL)) !=
+	    STORE_OK)
+		log_msg(LOG_WARNING, "forgetting old nonces: %s: %s",
+		    store_rc_str(rc), store_errstr(s->store));
+}
+
 /* One request in CGI mode; the store is opened for it alone. */
 static int
 cgi(const char *path)
@@ -149,8 +175,10 @@ cgi(const char *path)
 	http_req_init(&r, NULL);
 	if (!files_ok(s))
 		http_reply(&r, 503, NULL, NULL, 0);
-	else
+	else {
 		dispatch(s, &r);
+		expire_nonces(s);
+	}
 	server_free(s);
 	log_close();
 	return 0;
@@ -213,6 +241,7 @@ worker(const char *path)
 	struct sigaction	 sa;
 	struct fileid		 fid;
 	time_t			 last_check = 0, last_switch = 0, now;
+	time_t			 last_expire = 0;
 	size_t			 served = 0;
 	int			 dead, ok = 1;
 
@@ -273,6 +302,10 @@ worker(const char *path)
 		busy = 0;
 		if (ok && ++served % s->conf->reader_check_interval == 0)
 			(void)store_reader_check(s->store, NULL);
+		if (ok && now - last_expire >= NONCE_EXPIRE_EVERY) {
+			last_expire = now;
+			expire_nonces(s);
+		}
 	}
 	server_free(s);
 	log_close();

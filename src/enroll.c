@@ -781,6 +781,9 @@ do_enrol(struct op *op)
 	/* Step 3: a replayed message gets the stored outcome again. */
 	rc = store_nonce_check_put(op->s->store, &op->key,
 	    op->msg->sender_nonce, SCEP_NONCE_LEN, op->now, &seen);
+	/* Remembered for the tenant's replay_window only. */
+	if (rc == STORE_EXISTS && seen.seen_at <= op->now - ct->replay_window)
+		rc = STORE_OK;
 	if (rc == STORE_EXISTS && !(cur == NULL &&
 	    memcmp(seen.req.keyhash, op->key.keyhash, STORE_HASH_LEN) == 0)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_REPLAY);
