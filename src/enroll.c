@@ -639,6 +639,9 @@ req_from_csr(struct op *op, struct store_req *req, unsigned char **subj,
 	req->key = op->key;
 	req->msgtype = scep_msgtype_value(op->msg->type);
 	req->created = req->updated = op->now;
+	/* Recorded as seen by the write that stores the outcome. */
+	memcpy(req->nonce, op->msg->sender_nonce, SCEP_NONCE_LEN);
+	req->nonce_len = SCEP_NONCE_LEN;
 	snprintf(req->client_addr, sizeof(req->client_addr), "%s", op->addr);
 	if (!hash_der(i2d_req, csr, req->csr_hash))
 		return 0;
@@ -730,6 +733,20 @@ webhook_wait(struct op *op, int may_wait)
 }
 
 /*
+ * The write of a new request found its key stored (ex: that request,
+ * stored meanwhile by an identical message: its state is the answer)
+ * or, with ex NULL, its senderNonce seen: a replay that raced step 3.
+ */
+static void
+answer_exists(struct op *op, const struct store_req *ex)
+{
+	if (ex != NULL)
+		answer_state(op, ex, 0);
+	else
+		reply_failure(op, SCEP_FAIL_BADREQUEST, R_REPLAY);
+}
+
+/*
  * PKCSReq and RenewalReq: INTEROP.md 6.3 steps 2 to 5, then policy and
  * either issuance or PENDING.
  */
@@ -739,7 +756,6 @@ do_enrol(struct op *op)
 	const struct conf_tenant	*ct = op->t->conf;
 	struct store_req		*cur = NULL, *ex = NULL, nreq;
 	struct store_cert		*old = NULL;
-	struct store_nonce		 seen;
 	uint8_t				 csrhash[STORE_HASH_LEN];
 	unsigned char			*subj = NULL, *pub = NULL, *exts = NULL;
 	EVP_PKEY			*pk;
@@ -778,23 +794,19 @@ do_enrol(struct op *op)
 		}
 	}
 
-	/* Step 3: a replayed message gets the stored outcome again. */
-	rc = store_nonce_check_put(op->s->store, &op->key,
-	    op->msg->sender_nonce, SCEP_NONCE_LEN, op->now, &seen);
-	/* Remembered for the tenant's replay_window only. */
-	if (rc == STORE_EXISTS && seen.seen_at <= op->now - ct->replay_window)
-		rc = STORE_OK;
-	if (rc == STORE_EXISTS && !(cur == NULL &&
-	    memcmp(seen.req.keyhash, op->key.keyhash, STORE_HASH_LEN) == 0)) {
+	/*
+	 * Step 3: a replayed message gets the stored outcome again.  Its
+	 * nonce is recorded only with an outcome (struct store_req), so a
+	 * retry of an attempt that stored nothing (the worker died, a 503)
+	 * is not one; one that races this check is caught by that write.
+	 */
+	rc = store_nonce_seen(op->s->store, &op->key, op->msg->sender_nonce,
+	    SCEP_NONCE_LEN, NULL);
+	if (rc == STORE_EXISTS) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_REPLAY);
 		goto out;
 	}
-	/*
-	 * Seen before with this key but nothing stored for it: the first
-	 * attempt ended before any outcome was stored (the worker died, or
-	 * a 503).  The client's retry is that same attempt: go on.
-	 */
-	if (rc != STORE_OK && rc != STORE_EXISTS) {
+	if (rc != STORE_NOTFOUND) {
 		out_store(op, rc);
 		goto out;
 	}
@@ -891,8 +903,8 @@ do_enrol(struct op *op)
 			webhook_wait(op, renew || nreq.challenge_ok);
 		else if (rc == STORE_QUOTA)
 			reply_failure(op, SCEP_FAIL_BADREQUEST, R_QUOTA);
-		else if (rc == STORE_EXISTS && ex != NULL)
-			answer_state(op, ex, 0);
+		else if (rc == STORE_EXISTS)
+			answer_exists(op, ex);
 		else
 			out_store(op, rc);
 		goto out;
@@ -905,8 +917,8 @@ do_enrol(struct op *op)
 			reply_pending(op);
 		else if (rc == STORE_QUOTA)
 			reply_failure(op, SCEP_FAIL_BADREQUEST, R_QUOTA);
-		else if (rc == STORE_EXISTS && ex != NULL)
-			answer_state(op, ex, 0);
+		else if (rc == STORE_EXISTS)
+			answer_exists(op, ex);
 		else
 			out_store(op, rc);
 		goto out;
@@ -918,10 +930,14 @@ do_enrol(struct op *op)
 	rc = enroll_issue(op->s, op->t, &nreq, op->now, &x);
 	if (rc == STORE_OK)
 		reply_success(op, x);
-	else if (rc == STORE_EXISTS &&
-	    store_req_get(op->s->store, &op->key, &ex) == STORE_OK)
-		answer_state(op, ex, 0);
-	else
+	else if (rc == STORE_EXISTS) {
+		/* Stored meanwhile (an identical message), or a replay. */
+		rc = store_req_get(op->s->store, &op->key, &ex);
+		if (rc == STORE_OK || rc == STORE_NOTFOUND)
+			answer_exists(op, ex);
+		else
+			out_store(op, rc);
+	} else
 		out_store(op, rc);
 out:
 	X509_free(x);

@@ -653,7 +653,8 @@ req_valid(const struct store_req *r)
 		return 0;
 	if (r->renew_serial_len > STORE_SERIAL_MAX ||
 	    r->serial_len > STORE_SERIAL_MAX ||
-	    r->challenge_id_len > STORE_CHALLENGE_ID_MAX)
+	    r->challenge_id_len > STORE_CHALLENGE_ID_MAX ||
+	    r->nonce_len > STORE_NONCE_MAX)
 		return 0;
 	return 1;
 }
@@ -1504,6 +1505,9 @@ out:
 static enum store_rc	 req_insert(struct store *,
 			    const struct store_req *, unsigned int,
 			    const uint8_t *, size_t, time_t, struct store_req **);
+static enum store_rc	 nonce_record(struct store *, MDB_txn *,
+			    const struct store_reqkey *, const uint8_t *,
+			    size_t, time_t, struct store_nonce *);
 
 /*
  * Webhook jobs (key: the request's key).
@@ -1779,6 +1783,10 @@ req_insert(struct store *st, const struct store_req *req,
 			goto out;
 		}
 	}
+	/* Seen when the request came (now is 0 without a job). */
+	if (req->nonce_len > 0 && (ret = nonce_record(st, txn, &req->key,
+	    req->nonce, req->nonce_len, req->created, NULL)) != STORE_OK)
+		goto out;
 	if ((ret = req_write(st, txn, req, 0)) != STORE_OK)
 		goto out;
 	if (csr != NULL) {
@@ -2436,6 +2444,10 @@ store_issue(struct store *st, const struct store_req *req,
 		upd = *req;
 		if (upd.created == 0)
 			upd.created = now;
+		if (req->nonce_len > 0 && (ret = nonce_record(st, txn,
+		    &req->key, req->nonce, req->nonce_len, now, NULL)) !=
+		    STORE_OK)
+			goto out;
 	} else
 		goto out;
 	upd.state = STORE_REQ_ISSUED;
@@ -2920,71 +2932,110 @@ store_cert_free(struct store_cert *cert)
  */
 
 /*
- * Check-and-record the senderNonce of (tenant, txid) (INTEROP.md 6.3
- * step 3): STORE_EXISTS with *seen if already seen, else STORE_OK.
+ * The nonce table's keys for nonce of key's (tenant, txid): *k the
+ * nonce record's, *tk the time index's (seen at now), in kb and tb
+ * (KEY_MAX bytes each).  Returns 0 (STORE_INVAL) when they are invalid.
  */
-enum store_rc
-store_nonce_check_put(struct store *st, const struct store_reqkey *key,
-    const uint8_t *nonce, size_t nonce_len, time_t now,
-    struct store_nonce *seen)
+static int
+nonce_keys(struct store *st, const struct store_reqkey *key,
+    const uint8_t *nonce, size_t nonce_len, time_t now, uint8_t *kb,
+    uint8_t *tb, MDB_val *k, MDB_val *tk)
 {
-	MDB_txn		*txn = NULL;
-	MDB_val		 k, v, tk;
-	struct wbuf	 kw, tw, w;
-	struct rbuf	 r;
-	uint8_t		 kb[KEY_MAX], tb[KEY_MAX], vb[64];
-	enum store_rc	 ret;
+	struct wbuf	 kw, tw;
 
-	if (seen != NULL)
-		memset(seen, 0, sizeof(*seen));
 	if (!reqkey_valid(key) || nonce == NULL || nonce_len == 0 ||
 	    nonce_len > STORE_NONCE_MAX) {
 		seterr(st, "invalid request key or nonce");
-		return STORE_INVAL;
+		return 0;
 	}
-	wb_fixed(&kw, kb, sizeof(kb));
+	wb_fixed(&kw, kb, KEY_MAX);
 	key_nonce(&kw, key, nonce, nonce_len);
-	wb_fixed(&tw, tb, sizeof(tb));
+	wb_fixed(&tw, tb, KEY_MAX);
 	wb_timekey(&tw, now);
 	wb_put(&tw, kb, kw.len);
-	if (!key_done(st, &kw, &k) || !key_done(st, &tw, &tk))
+	return key_done(st, &kw, k) && key_done(st, &tw, tk);
+}
+
+/*
+ * Look nonce record k up in txn: STORE_EXISTS with *seen (if not NULL)
+ * filled from key and the record, STORE_NOTFOUND, or an error.
+ */
+static enum store_rc
+nonce_lookup(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
+    MDB_val *k, struct store_nonce *seen)
+{
+	MDB_val		 v;
+	struct rbuf	 r;
+	struct store_nonce tmp;
+	enum store_rc	 ret;
+
+	if (seen == NULL)
+		seen = &tmp;
+	if ((ret = db_get(st, txn, TBL_NONCE, k, &v)) != STORE_OK)
+		return ret;
+	rb_init(&r, v.mv_data, v.mv_size);
+	if (rb_u8(&r) != REC_V1)
+		r.bad = 1;
+	seen->req = *key;
+	rb_copy(&r, seen->req.keyhash, STORE_HASH_LEN);
+	seen->seen_at = (time_t)rb_i64(&r);
+	if (!rb_done(&r)) {
+		seterr(st, "corrupt nonce record");
+		return STORE_CORRUPT;
+	}
+	seterr(st, "senderNonce already seen");
+	return STORE_EXISTS;
+}
+
+/*
+ * Record nonce as seen with key at now in txn, unless it was seen
+ * already: then STORE_EXISTS and *seen (if not NULL) says by whom.
+ */
+static enum store_rc
+nonce_record(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
+    const uint8_t *nonce, size_t nonce_len, time_t now,
+    struct store_nonce *seen)
+{
+	MDB_val		 k, tk;
+	struct wbuf	 w;
+	uint8_t		 kb[KEY_MAX], tb[KEY_MAX], vb[64];
+	enum store_rc	 ret;
+
+	if (!nonce_keys(st, key, nonce, nonce_len, now, kb, tb, &k, &tk))
 		return STORE_INVAL;
-	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
-		goto out;
-	ret = db_get(st, txn, TBL_NONCE, &k, &v);
-	if (ret == STORE_OK) {
-		rb_init(&r, v.mv_data, v.mv_size);
-		if (rb_u8(&r) != REC_V1)
-			r.bad = 1;
-		if (seen != NULL) {
-			seen->req = *key;
-			rb_copy(&r, seen->req.keyhash, STORE_HASH_LEN);
-			seen->seen_at = (time_t)rb_i64(&r);
-		} else {
-			rb_get(&r, STORE_HASH_LEN);
-			rb_i64(&r);
-		}
-		if (!rb_done(&r)) {
-			seterr(st, "corrupt nonce record");
-			ret = STORE_CORRUPT;
-			goto out;
-		}
-		seterr(st, "senderNonce already seen");
-		ret = STORE_EXISTS;
-		goto out;
-	} else if (ret != STORE_NOTFOUND)
-		goto out;
+	if ((ret = nonce_lookup(st, txn, key, &k, seen)) != STORE_NOTFOUND)
+		return ret;
 	wb_fixed(&w, vb, sizeof(vb));
 	wb_u8(&w, REC_V1);
 	wb_put(&w, key->keyhash, STORE_HASH_LEN);
 	wb_i64(&w, now);
 	if ((ret = db_put(st, txn, TBL_NONCE, &k, &w, 0)) != STORE_OK)
-		goto out;
+		return ret;
 	w.len = 0;
-	if ((ret = db_put(st, txn, TBL_NONCE_TIME, &tk, &w, 0)) != STORE_OK)
-		goto out;
-	ret = txn_commit(st, &txn);
-out:
+	return db_put(st, txn, TBL_NONCE_TIME, &tk, &w, 0);
+}
+
+/*
+ * Whether the senderNonce of (tenant, txid) was seen (INTEROP.md 6.3
+ * step 3): STORE_EXISTS with *seen, or STORE_NOTFOUND.  Recorded only
+ * by the write that stores a request (nonce_record()).
+ */
+enum store_rc
+store_nonce_seen(struct store *st, const struct store_reqkey *key,
+    const uint8_t *nonce, size_t nonce_len, struct store_nonce *seen)
+{
+	MDB_txn		*txn = NULL;
+	MDB_val		 k, tk;
+	uint8_t		 kb[KEY_MAX], tb[KEY_MAX];
+	enum store_rc	 ret;
+
+	if (seen != NULL)
+		memset(seen, 0, sizeof(*seen));
+	if (!nonce_keys(st, key, nonce, nonce_len, 0, kb, tb, &k, &tk))
+		return STORE_INVAL;
+	if ((ret = txn_begin(st, MDB_RDONLY, &txn)) != STORE_OK)
+		return ret;
+	ret = nonce_lookup(st, txn, key, &k, seen);
 	txn_end(&txn);
 	return ret;
 }

@@ -158,6 +158,17 @@ struct store_req {
 	char			 reason[STORE_REASON_MAX + 1]; /* REJECTED */
 	uint8_t			 challenge_id[STORE_CHALLENGE_ID_MAX];
 	size_t			 challenge_id_len; /* 0: none bound */
+	/*
+	 * Input only: the senderNonce of the message that brings a new
+	 * request.  store_req_insert(), store_req_insert_job() and the
+	 * automatic case of store_issue() record it as seen (at created,
+	 * and at now) in their own transaction (STORE_EXISTS and no
+	 * *existing if it was seen already), so that a nonce is seen
+	 * exactly when an outcome is stored.
+	 * Never read back; 0: none.
+	 */
+	uint8_t			 nonce[STORE_NONCE_MAX];
+	size_t			 nonce_len;
 };
 
 /*
@@ -219,7 +230,7 @@ struct store_revoked {
 	size_t			 der_len;
 };
 
-/* A seen senderNonce (store_nonce_check_put()). */
+/* A seen senderNonce (store_nonce_seen()). */
 struct store_nonce {
 	struct store_reqkey	 req;		/* the request it came with */
 	time_t			 seen_at;
@@ -472,14 +483,15 @@ void		 store_cert_free(struct store_cert *cert);
 /*
  * Seen senderNonces (INTEROP.md 6.3 step 3), per (tenant, txid).
  *
- * store_nonce_check_put: if nonce was already seen for key's tenant and
+ * store_nonce_seen: if nonce was already seen for key's tenant and
  * txid, STORE_EXISTS and *seen (if not NULL) says with which request
- * key and when; otherwise it is recorded with key and now: STORE_OK.
+ * key and when; else STORE_NOTFOUND.  Nonces are recorded only by the
+ * write that stores a request (struct store_req nonce).
  * store_nonce_expire: forget nonces seen at or before now - window.
  */
-enum store_rc	 store_nonce_check_put(struct store *st,
+enum store_rc	 store_nonce_seen(struct store *st,
 		    const struct store_reqkey *key, const uint8_t *nonce,
-		    size_t nonce_len, time_t now, struct store_nonce *seen);
+		    size_t nonce_len, struct store_nonce *seen);
 enum store_rc	 store_nonce_expire(struct store *st, time_t now,
 		    time_t window, size_t *removed);
 

@@ -542,41 +542,66 @@ END_TEST
 
 START_TEST(test_nonce)
 {
-	struct store_req	 a, b;
+	struct store_req	 a, b, *ex = NULL;
 	struct store_nonce	 seen;
 	const uint8_t		*n1 = (const uint8_t *)"0123456789abcdef";
 	const uint8_t		*n2 = (const uint8_t *)"fedcba9876543210";
-	size_t			 removed;
+	uint8_t			*der;
+	size_t			 len, removed;
 
+	/* A request records its message's nonce, seen when it came. */
 	mkreq(&a, "acme", "tx-n", 0x01, STORE_REQ_PENDING);
-	mkreq(&b, "acme", "tx-n", 0x02, STORE_REQ_PENDING);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &a.key, n1, 16,
-	    NOW - 100, &seen), STORE_OK);
+	a.created = NOW - 100;
+	memcpy(a.nonce, n1, 16);
+	a.nonce_len = 16;
+	ck_assert_int_eq(store_nonce_seen(g_st, &a.key, n1, 16, NULL),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_req_insert(g_st, &a, 0, NULL), STORE_OK);
 	/* A replay, even signed by another key, names the first request. */
-	ck_assert_int_eq(store_nonce_check_put(g_st, &b.key, n1, 16, NOW,
-	    &seen), STORE_EXISTS);
+	mkreq(&b, "acme", "tx-n", 0x02, STORE_REQ_PENDING);
+	ck_assert_int_eq(store_nonce_seen(g_st, &b.key, n1, 16, &seen),
+	    STORE_EXISTS);
 	ck_assert_mem_eq(seen.req.keyhash, a.key.keyhash, STORE_HASH_LEN);
 	ck_assert_int_eq(seen.seen_at, NOW - 100);
 	ck_assert_str_eq(seen.req.tenant, "acme");
-	ck_assert_int_eq(store_nonce_check_put(g_st, &a.key, n1, 16, NOW,
-	    NULL), STORE_EXISTS);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &a.key, n2, 16, NOW,
-	    NULL), STORE_OK);
+	ck_assert_int_eq(store_nonce_seen(g_st, &a.key, n2, 16, NULL),
+	    STORE_NOTFOUND);
+	/* Another request with that nonce: refused, nothing written. */
+	memcpy(b.nonce, n1, 16);
+	b.nonce_len = 16;
+	ck_assert_int_eq(store_req_insert(g_st, &b, 0, &ex), STORE_EXISTS);
+	ck_assert_ptr_null(ex);
+	ck_assert_int_eq(store_req_get(g_st, &b.key, &ex), STORE_NOTFOUND);
+	b.state = STORE_REQ_ISSUED;
+	der = mkcert("CN=nonce", 4242, 30, &len);
+	ck_assert_int_eq(store_issue(g_st, &b, der, len, NOW, &ex),
+	    STORE_EXISTS);
+	ck_assert_ptr_null(ex);
+	/* An automatic issue records its nonce too. */
+	memcpy(b.nonce, n2, 16);
+	ck_assert_int_eq(store_issue(g_st, &b, der, len, NOW, NULL),
+	    STORE_OK);
+	OPENSSL_free(der);
+	ck_assert_int_eq(store_nonce_seen(g_st, &b.key, n2, 16, &seen),
+	    STORE_EXISTS);
+	ck_assert_int_eq(seen.seen_at, NOW);
 	/* Same nonce, other transaction or tenant: new. */
 	mkreq(&b, "acme", "tx-m", 0x01, STORE_REQ_PENDING);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &b.key, n1, 16, NOW,
-	    NULL), STORE_OK);
-	mkreq(&b, "other", "tx-n", 0x01, STORE_REQ_PENDING);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &b.key, n1, 16, NOW,
-	    NULL), STORE_OK);
+	memcpy(b.nonce, n1, 16);
+	b.nonce_len = 16;
+	ck_assert_int_eq(store_req_insert(g_st, &b, 0, NULL), STORE_OK);
+	mkreq(&b, "other", "tx-n", 0x01, STORE_REQ_REJECTED);
+	memcpy(b.nonce, n1, 16);
+	b.nonce_len = 16;
+	ck_assert_int_eq(store_req_insert(g_st, &b, 0, NULL), STORE_OK);
 	/* replay_window 50 s: only the nonce seen 100 s ago goes. */
 	ck_assert_int_eq(store_nonce_expire(g_st, NOW, 50, &removed),
 	    STORE_OK);
 	ck_assert_uint_eq(removed, 1);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &a.key, n2, 16, NOW,
-	    NULL), STORE_EXISTS);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &a.key, n1, 16, NOW,
-	    NULL), STORE_OK);
+	ck_assert_int_eq(store_nonce_seen(g_st, &a.key, n1, 16, NULL),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_nonce_seen(g_st, &b.key, n1, 16, NULL),
+	    STORE_EXISTS);
 }
 END_TEST
 
@@ -1482,9 +1507,9 @@ START_TEST(test_invalid_args)
 	ck_assert_int_eq(store_crl_reserve_number(g_st, "", &n), STORE_INVAL);
 	ck_assert_int_eq(store_crl_put(g_st, "acme", CA1, 0, NOW,
 	    (const uint8_t *)"x", 1), STORE_INVAL);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &k, txid, 33, NOW, NULL),
+	ck_assert_int_eq(store_nonce_seen(g_st, &k, txid, 33, NULL),
 	    STORE_INVAL);
-	ck_assert_int_eq(store_nonce_check_put(g_st, &k, txid, 0, NOW, NULL),
+	ck_assert_int_eq(store_nonce_seen(g_st, &k, txid, 0, NULL),
 	    STORE_INVAL);
 	ck_assert_int_eq(store_test_poke(g_st, "nosuch",
 	    (const uint8_t *)"k", 1, NULL, 0), STORE_INVAL);
