@@ -167,20 +167,40 @@ scep_op(struct server *s, const struct tenant *t, struct http_req *r,
 	return 400;
 }
 
-/* GET /<tenant>/crl: the current CRL as DER. */
+/*
+ * GET /<tenant>/crl: the current CRL of the current CA as DER; with the
+ * query "ca=<id>", exactly as issued certificates name it in their CRL
+ * distribution point, the CRL of that CA if the tenant still signs it
+ * (the current or the previous CA).  Any other query is 400 (nothing
+ * is decoded: an id is plain hex); a well-formed id of no such CA is
+ * 404.  The query's size was checked before routing.
+ */
 static int
 crl_op(struct server *s, const struct tenant *t, struct http_req *r,
     struct log_req *lr)
 {
-	struct scep_buf	 der = { NULL, 0 };
-	enum store_rc	 rc;
+	struct scep_buf		 der = { NULL, 0 };
+	const struct signer	*ca = t->ca;
+	enum store_rc		 rc;
 
 	lr->operation = "CRL";
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 		lr->reason = "method";
 		return 405;
 	}
-	if ((rc = crl_current(s, t, t->ca, time(NULL), &der)) != STORE_OK) {
+	if (r->query[0] != '\0') {
+		if (strncmp(r->query, "ca=", 3) != 0 ||
+		    !tenant_crl_ca(t, r->query + 3, strlen(r->query + 3),
+		    &ca)) {
+			lr->reason = "bad CRL query";
+			return 400;
+		}
+		if (ca == NULL) {
+			lr->reason = "no such CA";
+			return 404;
+		}
+	}
+	if ((rc = crl_current(s, t, ca, time(NULL), &der)) != STORE_OK) {
 		log_msg(LOG_ERR, "crl %s: %s: %s", t->conf->name,
 		    store_rc_str(rc), store_errstr(s->store));
 		lr->reason = store_rc_str(rc);

@@ -32,11 +32,35 @@
 struct signer {
 	X509		*cert;
 	EVP_PKEY	*key;
+	char		 id[CA_ID_LEN + 1];	/* see signer_get0_id() */
 };
 
 /*
- * A signer over cert and key; both are up-referenced.  Returns NULL if
- * the key does not match the certificate or out of memory.
+ * Write the id of certificate x (ca.h: CA_ID_BYTES of the SHA-256 of its
+ * SubjectPublicKeyInfo, lowercase hex) into id.  Returns 1 or 0.
+ */
+static int
+ca_id(X509 *x, char id[CA_ID_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 md[32];
+	size_t			 i;
+
+	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(x), md))
+		return 0;
+	for (i = 0; i < CA_ID_BYTES; i++) {
+		id[2 * i] = hex[md[i] >> 4];
+		id[2 * i + 1] = hex[md[i] & 0x0f];
+	}
+	id[CA_ID_LEN] = '\0';
+	return 1;
+}
+
+/*
+ * A signer over cert and key; both are up-referenced.  Its id is
+ * computed here, once per load, so that issuing never hashes the key.
+ * Returns NULL if the key does not match the certificate or out of
+ * memory.
  */
 struct signer *
 signer_new(X509 *cert, EVP_PKEY *key)
@@ -47,6 +71,10 @@ signer_new(X509 *cert, EVP_PKEY *key)
 		return NULL;
 	if ((s = OPENSSL_zalloc(sizeof(*s))) == NULL)
 		return NULL;
+	if (!ca_id(cert, s->id)) {
+		OPENSSL_free(s);
+		return NULL;
+	}
 	X509_up_ref(cert);
 	EVP_PKEY_up_ref(key);
 	s->cert = cert;
@@ -121,6 +149,29 @@ int
 signer_is_rsa(const struct signer *s)
 {
 	return EVP_PKEY_is_a(s->key, "RSA");
+}
+
+/* The signer's id, borrowed; see ca.h. */
+const char *
+signer_get0_id(const struct signer *s)
+{
+	return s->id;
+}
+
+/* Whether s[0..len) is CA_ID_LEN lowercase hex digits; see ca.h. */
+int
+ca_id_valid(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len != CA_ID_LEN)
+		return 0;
+	/* Lowercase only: one spelling per CA, as ca_id() writes it. */
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
 }
 
 /* The digest to sign with: SHA-384 for a P-384 key, else SHA-256. */
@@ -352,7 +403,8 @@ ca_issue(const struct signer *ca, const struct ca_issue *p,
 	};
 	X509		*x = NULL, *rc = NULL;
 	int		 crit, is_rsa;
-	char		 dp[1024];
+	/* "URI:", a URL as callers build it (< 1024), "?ca=", the id. */
+	char		 dp[4 + 1024 + 4 + CA_ID_LEN];
 
 	if ((size_t)p->profile >= CONF_PROFILE__MAX)
 		goto out;
@@ -394,8 +446,13 @@ ca_issue(const struct signer *ca, const struct ca_issue *p,
 			goto out;
 	}
 	if (p->crl_url != NULL) {
-		if (snprintf(dp, sizeof(dp), "URI:%s", p->crl_url) >=
-		    (int)sizeof(dp))
+		/*
+		 * Name the issuing CA: after a rollover the route alone
+		 * serves the new CA's CRL, which does not list what the
+		 * old CA issued (INTEROP.md 6.4).
+		 */
+		if (snprintf(dp, sizeof(dp), "URI:%s?ca=%s", p->crl_url,
+		    ca->id) >= (int)sizeof(dp))
 			goto out;
 		if (!add_ext(x, ca->cert, NID_crl_distribution_points, dp))
 			goto out;

@@ -44,6 +44,26 @@ X509		*signer_get0_cert(const struct signer *);
 /* Whether the key is RSA (can decrypt SCEP envelopes). */
 int		 signer_is_rsa(const struct signer *);
 
+/*
+ * The id of a CA, as the CRL distribution point of the certificates it
+ * issues names it (<crl_url>?ca=<id>, see ca_issue()): the first
+ * CA_ID_BYTES bytes of the SHA-256 of the CA certificate's
+ * SubjectPublicKeyInfo DER, in lowercase hex.  The key, not the subject
+ * key identifier: every certificate has one (an imported CA may lack
+ * the extension), it is what tells the two same-subject CAs of a
+ * rollover apart, and the store keys each CA's CRL by the same hash.
+ * 16 bytes are ample to tell a tenant's CAs apart; the id is public.
+ */
+#define CA_ID_BYTES	16
+#define CA_ID_LEN	(2 * CA_ID_BYTES)
+/*
+ * The signer's id (CA_ID_LEN characters, NUL-terminated), computed once
+ * by signer_new(); borrowed.
+ */
+const char	*signer_get0_id(const struct signer *);
+/* Whether s[0..len) has the form of an id: CA_ID_LEN lowercase hex. */
+int		 ca_id_valid(const char *s, size_t len);
+
 /* Sign a certificate or CRL in place (SHA-256; SHA-384 for P-384). */
 int		 signer_sign_cert(const struct signer *, X509 *x);
 int		 signer_sign_crl(const struct signer *, X509_CRL *crl);
@@ -83,7 +103,8 @@ struct ca_issue {
 	enum conf_profile	 profile;	/* extendedKeyUsage */
 	time_t			 now;
 	time_t			 validity;	/* seconds */
-	const char		*crl_url;	/* CRL distribution point or NULL */
+	const char		*crl_url;	/* CRL route URL (without ?ca=)
+						 * or NULL */
 };
 
 /*
@@ -103,8 +124,10 @@ int		 ca_serial_new(ASN1_INTEGER *serial);
  * digitalSignature and keyEncipherment (critical; digitalSignature only
  * for an EC key), the profile's extendedKeyUsage, subject and authority
  * key identifiers, the SANs if given (critical when the subject is
- * empty, RFC 5280 section 4.2.1.6) and the CRL distribution point if
- * given.  Nothing is copied from a CSR but what is passed here.
+ * empty, RFC 5280 section 4.2.1.6) and, if p->crl_url is given, the CRL
+ * distribution point <crl_url>?ca=<id of ca> (signer_get0_id()), so the
+ * URL keeps naming this CA's CRL after a rollover.  Nothing is copied
+ * from a CSR but what is passed here.
  * Returns the certificate (free with X509_free()) or NULL.  With
  * p->spki its public key is left undecoded in memory: X509_get0_pubkey()
  * of the result is NULL (i2d and the extensions work); parse its DER

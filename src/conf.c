@@ -605,7 +605,8 @@ out:
 
 /*
  * "webhook_url" and "crl_base_url": an http:// or https:// URL with a
- * host, no white space or control bytes.  Whether plain http is allowed
+ * host, no white space or control bytes, at most CONF_URL_MAX bytes;
+ * crl_base_url without a query or fragment.  Whether plain http is allowed
  * for the webhook is checked with webhook_allow_http_loopback when the
  * section ends.
  */
@@ -629,6 +630,14 @@ set_url(struct parse *p, const struct key *k, const char *val)
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
 			return perr(p, "%s has a space or non-ASCII byte",
 			    k->name);
+	if (strlen(val) > CONF_URL_MAX)
+		return perr(p, "%s is longer than %d bytes", k->name,
+		    CONF_URL_MAX);
+	/* The tenant's path and ?ca= are appended to it (ca_issue()). */
+	if (strcmp(k->name, "crl_base_url") == 0 &&
+	    strpbrk(val, "?#") != NULL)
+		return perr(p, "crl_base_url '%s' has a query or fragment",
+		    show(val, b, sizeof(b)));
 	dst = (char **)((char *)p->t + k->off);
 	if ((*dst = strdup(val)) == NULL)
 		return perr(p, "out of memory");

@@ -36,6 +36,8 @@
 /* Longest tenant name: [a-z0-9][a-z0-9_-]{0,62} (INTEROP.md 6.6). */
 #define CONF_TENANT_MAX		63
 /* Most entries in a key_sizes list. */
+/* Longest webhook_url or crl_base_url (the CRL URL is built from it). */
+#define CONF_URL_MAX		512
 #define CONF_KEYSIZES_MAX	8
 
 /* Where log lines go ("log" setting). */

@@ -80,6 +80,16 @@ const struct tenant *server_tenant(const struct server *, const char *name);
  * when it did, else t->ca.  Borrowed from t.
  */
 const struct signer *tenant_issuer(const struct tenant *t, X509 *x);
+/*
+ * The CA of t named by id[0..len), the ca= value of the CRL distribution
+ * point of the certificates it issued (ca.h, signer_get0_id()): t->ca
+ * or t->prev_ca, whose CRLs t still signs (INTEROP.md 6.4), into *ca
+ * (borrowed), or NULL when the id names neither (a CA retired for good,
+ * another tenant's).  Returns 0, with *ca NULL, when id does not have
+ * the form of an id at all.
+ */
+int		 tenant_crl_ca(const struct tenant *t, const char *id,
+		    size_t len, const struct signer **ca);
 
 /* What a PKIOperation came to, for the reply and the log line. */
 struct enroll_out {

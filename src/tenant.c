@@ -279,6 +279,23 @@ tenant_issuer(const struct tenant *t, X509 *x)
 	return t->ca;
 }
 
+/* The CA of t that id names, for its CRL; see server.h. */
+int
+tenant_crl_ca(const struct tenant *t, const char *id, size_t len,
+    const struct signer **ca)
+{
+	*ca = NULL;
+	if (!ca_id_valid(id, len))
+		return 0;
+	/* Ids are computed once, at load (signer_new()). */
+	if (memcmp(id, signer_get0_id(t->ca), CA_ID_LEN) == 0)
+		*ca = t->ca;
+	else if (t->prev_ca != NULL &&
+	    memcmp(id, signer_get0_id(t->prev_ca), CA_ID_LEN) == 0)
+		*ca = t->prev_ca;
+	return 1;
+}
+
 /* Load a server; see server.h. */
 struct server *
 server_new(const char *path, unsigned int flags, char *err, size_t errsz)

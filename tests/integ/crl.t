@@ -1,8 +1,9 @@
 #!/bin/bash
 # crl.t: CRL publishing and the operator's view of a live scepd (nginx +
 # spawn-fcgi, 2 workers): an issued certificate names
-# <crl_base_url>/<tenant>/crl as its CRL distribution point, that URL
-# serves a DER CRL that openssl crl -CAfile verifies, a revocation
+# <crl_base_url>/<tenant>/crl?ca=<id of its CA> as its CRL distribution
+# point, that URL serves a DER CRL that openssl crl -verify accepts, an
+# unknown id is 404 and any other query 400, a revocation
 # (scepadm cert revoke) shows in it at once with a higher CRL number;
 # scepadm request show on a PENDING and then ISSUED request, scepadm
 # issue (the same distribution point), and scepadm mobileconfig's
@@ -13,6 +14,19 @@
 crl_dp() {
 	openssl x509 -in "$1" -noout -ext crlDistributionPoints 2>/dev/null |
 	    sed -n 's/^ *URI://p'
+}
+
+# The id of CA certificate $1 as CRL distribution points name it
+# (src/ca.h): the first 16 bytes of the SHA-256 of its
+# SubjectPublicKeyInfo DER, lowercase hex.
+ca_id() {
+	openssl x509 -in "$1" -noout -pubkey |
+	    openssl pkey -pubin -outform DER | sha256sum | cut -c1-32
+}
+
+# status ARGS...: the HTTP status curl gets for ARGS (body discarded).
+status() {
+	curl -s -o /dev/null -w '%{http_code}' "$@"
 }
 
 # fetch URL FILE: an HTTP GET into FILE (python3: no curl needed).
@@ -75,13 +89,39 @@ expect "poll after approval: SUCCESS" 0 "$SCEPTEST" -u "$S" poll \
     -k "$T/k1.pem" -s CN=dev-crl -t "$tx" -w "$T/c1.pem"
 
 # The distribution point, and what it serves.
-check "the certificate names <crl_base_url>/pub/crl" \
-    test "$(crl_dp "$T/c1.pem")" = "$URL/pub/crl"
+id=$(ca_id "$T/pub/ca.crt")
+DP=$URL/pub/crl?ca=$id
+check "the certificate names <crl_base_url>/pub/crl?ca=<CA id>" \
+    test "$(crl_dp "$T/c1.pem")" = "$DP"
 check "GET the CRL distribution point" fetch "$(crl_dp "$T/c1.pem")" \
     "$T/1.crl"
 check "openssl crl -CAfile verifies the served CRL" sh -c "openssl crl \
     -inform DER -in '$T/1.crl' -CAfile '$T/pub/ca.crt' -noout 2>&1 |
     grep -q 'verify OK'"
+check "curl the distribution point: 200 application/pkix-crl" test \
+    "$(curl -s -o "$T/1c.crl" -w '%{http_code} %{content_type}' "$DP")" \
+    = "200 application/pkix-crl"
+check "  openssl crl -verify accepts it with the CA certificate" sh -c \
+    "openssl crl -inform DER -in '$T/1c.crl' -CAfile '$T/pub/ca.crt' \
+    -verify -noout 2>&1 | grep -q 'verify OK'"
+check "  the same CRL as /pub/crl without a query" sh -c \
+    "curl -sf -o '$T/1q.crl' '$URL/pub/crl' && cmp '$T/1c.crl' '$T/1q.crl'"
+check "HEAD on the distribution point: 200" test \
+    "$(status -I "$DP")" = 200
+check "POST to the distribution point: 405" test \
+    "$(status --data x "$DP")" = 405
+check "an unknown CA id: 404" test \
+    "$(status "$URL/pub/crl?ca=$(printf '%032d' 0)")" = 404
+check "the id of the RA's key (not a CA): 404" test \
+    "$(status "$URL/pub/crl?ca=$(ca_id "$T/pub/ra.crt")")" = 404
+upper=$(printf %s "$id" | tr a-f A-F)
+# The id with its first digit percent-encoded: ids are never decoded.
+enc=$(printf '%%%02x' "'${id:0:1}")${id:1}
+for q in "ca=$upper" "ca=${id%?}" "ca=${id}0" "ca=" "ca" "CA=$id" \
+    "ca=$id&x=1" "x=1&ca=$id" "ca=$enc" "ca=$id%00" "foo" "&"; do
+	check "garbage query ?$q: 400" test \
+	    "$(status "$URL/pub/crl?$q")" = 400
+done
 n1=$(crl_num "$T/1.crl")
 fetch "$URL/pub/crl" "$T/1b.crl"
 check "the same CRL is served again inside crl_margin" \
@@ -94,12 +134,14 @@ check "the CRL number grew ($n1 -> $n2)" test $((n2)) -gt $((n1))
 check "the new CRL verifies and lists the serial" sh -c "openssl crl \
     -inform DER -in '$T/2.crl' -CAfile '$T/pub/ca.crt' -noout -text \
     2>&1 | grep -q 'Serial Number: $serial'"
+check "the distribution point serves that CRL too" sh -c \
+    "curl -sf -o '$T/2c.crl' '$DP' && cmp '$T/2.crl' '$T/2c.crl'"
 
 # scepadm issue: the same distribution point.
 check "scepadm issue" "$SCEPADM" -f "$CONF" issue pub --csr "$T/gw.csr" \
     -o "$T/gw.crt"
 check "scepadm issue: the distribution point too" \
-    test "$(crl_dp "$T/gw.crt")" = "$URL/pub/crl"
+    test "$(crl_dp "$T/gw.crt")" = "$DP"
 
 # mobileconfig: CAFingerprint is the top of what GetCACert serves.
 mkdir -p "$T/getca"

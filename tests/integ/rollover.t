@@ -9,7 +9,10 @@
 # (INTEROP.md 6.4): an old certificate renews (to the new CA), GetCert
 # finds it, its revocation goes into the old CA's CRL (GetCRL and
 # scepadm crl --previous) and not into the new CA's (/<tenant>/crl).
-# Then --finish rewrites the configuration and the same holds.
+# Each certificate's CRL distribution point (/<tenant>/crl?ca=<id>)
+# names its own CA, so an old certificate's still serves the old CA's
+# CRL after the switch.  Then --finish rewrites the configuration and
+# the same holds.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
 # Seconds from the rollover to the switch: time for the checks before.
@@ -65,9 +68,32 @@ crl_has() {
 	    grep -q "Serial Number: $3" "$T/crl.txt"
 }
 
+# The CRL distribution point URI of PEM certificate $1.
+dp_of() {
+	openssl x509 -in "$1" -noout -ext crlDistributionPoints 2>/dev/null |
+	    sed -n 's/^ *URI://p'
+}
+
+# dp_crl CERT FILE: curl the distribution point of CERT; the DER CRL it
+# serves is written to FILE as PEM.
+dp_crl() {
+	curl -sf -o "$2.der" "$(dp_of "$1")" &&
+	    openssl crl -inform DER -in "$2.der" -out "$2"
+}
+
+# The id of CA certificate $1 in distribution points (src/ca.h).
+ca_id() {
+	openssl x509 -in "$1" -noout -pubkey |
+	    openssl pkey -pubin -outform DER | sha256sum | cut -c1-32
+}
+
 setup() {
 	make_conf
 	make_tenant roll --challenge static --password roll-secret-1 ||
+	    return 1
+	# The port start_nginx_fcgi will take (free_port is deterministic).
+	base=http://127.0.0.1:$(free_port 1)
+	sed -i "/^\[tenant roll\]\$/a crl_base_url = $base" "$CONF" ||
 	    return 1
 	for i in 1 2 3 4 5 6; do
 		newkey "$i" || return 1
@@ -85,6 +111,8 @@ check "enrol c2 under the first CA" enrol 2 roll-2
 check "enrol c5 under the first CA" enrol 5 roll-5
 check "c1 chains to the first CA" openssl verify -CAfile "$D/ca.crt" \
     "$T/c1.pem"
+check "c1 names the first CA's CRL" test "$(dp_of "$T/c1.pem")" = \
+    "$URL/roll/crl?ca=$(ca_id "$D/ca.crt")"
 expect "GetCACaps: no GetNextCACert before a rollover" 1 sh -c \
     "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
 
@@ -171,6 +199,8 @@ check "  chains to the new CA" openssl verify -CAfile "$D/ca-next.crt" \
     "$T/c3.pem"
 check "  and not to the old one" sh -c "! openssl verify -CAfile \
     '$D/ca.crt' '$T/c3.pem' >/dev/null 2>&1"
+check "  and names the new CA's CRL" test "$(dp_of "$T/c3.pem")" = \
+    "$URL/roll/crl?ca=$(ca_id "$D/ca-next.crt")"
 
 # The old CA: renewal anchor, GetCert issuer, CRL signer.
 check "renew c1 (old CA), no challenge" "$SCEPTEST" -u "$S" enroll \
@@ -201,12 +231,28 @@ check "  the new CA's CRL verifies under the new CA" sh -c "openssl crl \
     grep -q 'verify OK'"
 check "  and does not list c2" sh -c "! openssl crl -inform DER -in \
     '$T/new.der' -noout -text | grep -q 'Serial Number: $s2'"
+check "c2's distribution point: the old CA's CRL" dp_crl "$T/c2.pem" \
+    "$T/dp2.crl"
+check "  verified under the old CA, lists c2" crl_has "$T/dp2.crl" \
+    "$D/ca.crt" "$s2"
+check "  the one scepadm crl --previous made" sh -c "openssl crl -in \
+    '$T/prev.crl' -outform DER | cmp - '$T/dp2.crl.der'"
 s3=$(serial_of "$T/c3.pem")
 check "revoke c3 (new CA)" "$SCEPADM" -f "$CONF" cert revoke "$s3"
 check "GET /roll/crl lists c3" fetch "$URL/roll/crl" "$T/new2.der"
 openssl crl -inform DER -in "$T/new2.der" -out "$T/new2.pem"
 check "  verified under the new CA" crl_has "$T/new2.pem" \
     "$D/ca-next.crt" "$s3"
+check "c3's distribution point: the new CA's CRL" dp_crl "$T/c3.pem" \
+    "$T/dp3.crl"
+check "  verified under the new CA, lists c3" crl_has "$T/dp3.crl" \
+    "$D/ca-next.crt" "$s3"
+check "  and not c2" sh -c "! openssl crl -in '$T/dp3.crl' -noout -text |
+    grep -q 'Serial Number: $s2'"
+check "c2's distribution point again" dp_crl "$T/c2.pem" "$T/dp2b.crl"
+check "  lists c2 still" crl_has "$T/dp2b.crl" "$D/ca.crt" "$s2"
+check "  and not c3" sh -c "! openssl crl -in '$T/dp2b.crl' -noout -text |
+    grep -q 'Serial Number: $s3'"
 check "GetCRL for c2 again: the old CA's CRL, without c3" sh -c \
     "'$SCEPTEST' -u '$S' getcrl -O '$T/c2.pem' -K '$T/k2.pem' \
     --crl-ca '$D/ca.crt' -w '$T/old2.crl' >/dev/null &&
@@ -240,6 +286,9 @@ check "GetCRL for c2 after --finish: the old CA's, with c2" sh -c \
     --crl-ca '$D/ca.crt' -w '$T/old3.crl' >/dev/null"
 check "  verifies under the old CA and lists c2" crl_has "$T/old3.crl" \
     "$D/ca.crt" "$s2"
+check "c2's distribution point after --finish" dp_crl "$T/c2.pem" \
+    "$T/dp2f.crl"
+check "  the old CA's CRL, with c2" crl_has "$T/dp2f.crl" "$D/ca.crt" "$s2"
 expect "another rollover while the previous CA is kept is refused" 1 \
     "$SCEPADM" -f "$CONF" ca rollover roll
 grep_out "  saying why" "previous CA"

@@ -1130,6 +1130,16 @@ START_TEST(test_policy_errors)
 	    "webhook_secret = 0123456789abcdef\n", 5,
 	    "webhook_url must be https (http only to the loopback address "
 	    "with webhook_allow_http_loopback = yes) in [tenant w]");
+	refuse("[tenant c]\n" KEYS "crl_base_url = http://crl.example/x?y\n",
+	    4, "crl_base_url 'http://crl.example/x?y' has a query or "
+	    "fragment");
+	{
+		char	 big[700];
+
+		snprintf(big, sizeof(big), "[tenant c]\n" KEYS
+		    "crl_base_url = http://crl.example/%0513d\n", 0);
+		refuse(big, 4, "crl_base_url is longer than 512 bytes");
+	}
 	refuse("[tenant w]\n" KEYS "approval = webhook\n"
 	    "webhook_url = https:///x\n", 5,
 	    "webhook_url 'https:///x' has no host");

@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "src/ca.h"
+#include "src/server.h"
 #include "tests/unit/testutil.h"
 
 /* A CA signer made by ca_root_new() with a key of type t. */
@@ -36,6 +37,53 @@ new_ca(enum ca_keytype t, int single)
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return s;
+}
+
+/*
+ * The id of CA signer ca computed here, apart from ca.c: lowercase hex
+ * of the first 16 bytes of the SHA-256 of the SubjectPublicKeyInfo.
+ */
+static void
+expected_id(const struct signer *ca, char id[CA_ID_LEN + 1])
+{
+	unsigned char	*der = NULL;
+	unsigned char	 md[32];
+	int		 len, i;
+
+	len = i2d_PUBKEY(X509_get0_pubkey(signer_get0_cert(ca)), &der);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(),
+	    NULL), 1);
+	OPENSSL_free(der);
+	for (i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The one URI of the CRL distribution points of x, or NULL. */
+static char *
+crl_dp_uri(X509 *x)
+{
+	CRL_DIST_POINTS		*dps;
+	DIST_POINT		*dp;
+	GENERAL_NAME		*gn;
+	char			*uri;
+
+	dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	if (dps == NULL)
+		return NULL;
+	ck_assert_int_eq(sk_DIST_POINT_num(dps), 1);
+	dp = sk_DIST_POINT_value(dps, 0);
+	ck_assert_ptr_nonnull(dp->distpoint);
+	ck_assert_int_eq(dp->distpoint->type, 0);	/* fullName */
+	ck_assert_int_eq(sk_GENERAL_NAME_num(dp->distpoint->name.fullname),
+	    1);
+	gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
+	ck_assert_int_eq(gn->type, GEN_URI);
+	uri = strndup((const char *)ASN1_STRING_get0_data(gn->d.ia5),
+	    (size_t)ASN1_STRING_length(gn->d.ia5));
+	ck_assert_ptr_nonnull(uri);
+	CRL_DIST_POINTS_free(dps);
+	return uri;
 }
 
 /* Verify x against the CA certificate at time TEST_NOW + at. */
@@ -136,6 +184,7 @@ START_TEST(issue_profile)
 	GENERAL_NAME	*gn;
 	ASN1_IA5STRING	*ia5;
 	struct ca_issue	 p;
+	char		 id[CA_ID_LEN + 1], want[128], *uri;
 
 	ca = new_ca(CA_KEY_RSA, 0);
 	key = tu_rsa_key(2048);
@@ -178,8 +227,14 @@ START_TEST(issue_profile)
 	ck_assert_ptr_nonnull(got);
 	ck_assert_int_eq(sk_GENERAL_NAME_num(got), 1);
 	GENERAL_NAMES_free(got);
-	ck_assert_int_ge(X509_get_ext_by_NID(x, NID_crl_distribution_points,
-	    -1), 0);
+	/* The distribution point names the issuing CA (ca.h). */
+	expected_id(ca, id);
+	ck_assert_str_eq(signer_get0_id(ca), id);
+	snprintf(want, sizeof(want), "http://127.0.0.1:8080/demo/crl?ca=%s",
+	    id);
+	uri = crl_dp_uri(x);
+	ck_assert_str_eq(uri, want);
+	free(uri);
 	X509_free(x);
 	ASN1_INTEGER_free(serial);
 	GENERAL_NAMES_free(sans);
@@ -360,6 +415,71 @@ START_TEST(crl_signed_and_numbered)
 }
 END_TEST
 
+/*
+ * After a rollover both CAs share their subject; the ids of their
+ * distribution points still differ, and tenant_crl_ca() finds each.
+ */
+START_TEST(crl_ca_by_id)
+{
+	struct tenant		 t;
+	const struct signer	*got;
+	char			 id[CA_ID_LEN + 1];
+
+	memset(&t, 0, sizeof(t));
+	t.ca = new_ca(CA_KEY_RSA, 0);
+	t.prev_ca = new_ca(CA_KEY_P256, 0);
+	ck_assert_str_ne(signer_get0_id(t.ca), signer_get0_id(t.prev_ca));
+	expected_id(t.prev_ca, id);
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN, &got), 1);
+	ck_assert_ptr_eq(got, t.prev_ca);
+	expected_id(t.ca, id);
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN, &got), 1);
+	ck_assert_ptr_eq(got, t.ca);
+	/* Well-formed, but no CA of this tenant: found nothing. */
+	memset(id, 'f', CA_ID_LEN);
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN, &got), 1);
+	ck_assert_ptr_null(got);
+	signer_free(t.prev_ca);
+	t.prev_ca = NULL;
+	expected_id(t.ca, id);
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN, &got), 1);
+	ck_assert_ptr_eq(got, t.ca);
+	signer_free(t.ca);
+}
+END_TEST
+
+/* Ids are exactly CA_ID_LEN lowercase hex digits, nothing else. */
+START_TEST(crl_ca_id_syntax)
+{
+	struct tenant		 t;
+	const struct signer	*got;
+	char			 id[CA_ID_LEN + 2];
+
+	memset(&t, 0, sizeof(t));
+	t.ca = new_ca(CA_KEY_P256, 0);
+	expected_id(t.ca, id);
+	ck_assert_int_eq(ca_id_valid(id, CA_ID_LEN), 1);
+	ck_assert_int_eq(ca_id_valid(id, CA_ID_LEN - 1), 0);
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN - 1, &got), 0);
+	ck_assert_ptr_null(got);
+	id[CA_ID_LEN] = '0';
+	ck_assert_int_eq(tenant_crl_ca(&t, id, CA_ID_LEN + 1, &got), 0);
+	id[CA_ID_LEN] = '\0';
+	ck_assert_int_eq(ca_id_valid(id, 0), 0);
+	ck_assert_int_eq(ca_id_valid("0123456789ABCDEF0123456789abcdef",
+	    CA_ID_LEN), 0);
+	ck_assert_int_eq(ca_id_valid("0123456789abcdeg0123456789abcdef",
+	    CA_ID_LEN), 0);
+	ck_assert_int_eq(ca_id_valid("%30123456789abcdef0123456789abcd",
+	    CA_ID_LEN), 0);
+	ck_assert_int_eq(ca_id_valid("0123456789abcdef0123456789abcd\0f",
+	    CA_ID_LEN), 0);
+	ck_assert_int_eq(ca_id_valid("0123456789abcdef0123456789abcdef",
+	    CA_ID_LEN), 1);
+	signer_free(t.ca);
+}
+END_TEST
+
 START_TEST(signer_mismatch)
 {
 	X509		*x;
@@ -396,9 +516,11 @@ issue_suite(void)
 	tcase_add_loop_test(tc, issue_from_spki, 0, 2);
 	tcase_add_test(tc, serials_distinct);
 	tcase_add_test(tc, crl_signed_and_numbered);
+	tcase_add_test(tc, crl_ca_by_id);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, signer_mismatch);
+	tcase_add_test(tc, crl_ca_id_syntax);
 	suite_add_tcase(s, tc);
 	return s;
 }
