@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-deps.sh: the one-way dependency rule (STYLE.md B2) as a test.
 #   cgi-bin -> src -> scep -> OpenSSL; scep/ does no I/O;
-#   only src/store*.c includes lmdb.h.
+#   only src/store*.c includes lmdb.h; src/adm.h is scepadm's own
+#   (src/scepadm.c and its modules src/adm_*.c), never the library's.
 set -u
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
@@ -26,6 +27,11 @@ report "src/ includes FastCGI or cgi-bin headers" "$(grep -rnHE --include='*.[ch
 report "lmdb.h outside the store" "$(grep -rlE --include='*.[ch]' \
     '#include[[:space:]]*<lmdb\.h>' src cgi-bin scep tests 2>/dev/null |
     grep -vE '^src/store[^/]*\.c$')"
+report "src/adm.h outside scepadm (src/scepadm.c, src/adm_*.c)" \
+    "$(grep -rlE --include='*.[ch]' \
+    '#include[[:space:]]*"(\.\./)?(src/)?adm\.h"' src cgi-bin scep tests \
+    2>/dev/null |
+    grep -vE '^src/(scepadm|adm_[a-z0-9_]+)\.c$')"
 
 if [ "$fail" -ne 0 ]; then
 	echo "FAIL: dependency rules (STYLE.md B2)"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # check-headers.sh: every project header compiles alone and twice
-# (self-contained, guarded; STYLE.md B10).
+# (self-contained, guarded; STYLE.md B10).  JANSSON_CFLAGS: for src/adm.h,
+# scepadm's header, which declares its JSON output helpers.
 set -u
 top=${top_srcdir:-$(dirname "$0")/..}
 cc=${CC:-cc}
@@ -9,8 +10,8 @@ for h in "$top"/scep/*.h "$top"/src/*.h "$top"/cgi-bin/*.h; do
 	[ -f "$h" ] || continue
 	rel=${h#"$top"/}
 	if ! printf '#include "%s"\n#include "%s"\n' "$rel" "$rel" |
-	    $cc ${CPPFLAGS:-} -I"$top" -Wall -Wextra -Werror -fsyntax-only \
-	    -x c - ; then
+	    $cc ${CPPFLAGS:-} ${JANSSON_CFLAGS:-} -I"$top" -Wall -Wextra \
+	    -Werror -fsyntax-only -x c - ; then
 		echo "FAIL: $rel is not self-contained"
 		fail=1
 	fi
