@@ -37,8 +37,6 @@
 #define CA_DAYS_MAX		36500
 /* ub-common-name (RFC 5280 appendix A). */
 #define CN_MAX			64
-/* Hex digits of the key hash in a request ID, at least. */
-#define REQID_KEYHEX_MIN	16
 /* The text of a request ID (reqid_text()), with its NUL. */
 #define REQID_MAX	(STORE_TENANT_MAX + 2 * STORE_TXID_MAX + \
 			    REQID_KEYHEX_MIN + 3)
@@ -167,7 +165,6 @@ int	parse_serial(const char *, uint8_t *, size_t *);
 /* Exactly n hex digits into n / 2 bytes; 1, or 0 on a bad digit. */
 int	hex_decode(const char *, size_t, uint8_t *);
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
-void	hex_lower(const uint8_t *, size_t, char *);
 /* A serial as scepadm prints it (upper-case hex) into out. */
 void	serial_hex(const uint8_t *, size_t, char *);
 /* The serial of a certificate as serial_hex() prints it; 1 or 0. */
@@ -275,6 +272,5 @@ int	list_cmd(const struct adm *, const struct cmd *, int, char *[],
  */
 
 /* The ID of a request key as request list prints it, into buf. */
-void	reqid_text(const struct store_reqkey *, char *, size_t);
 
 #endif /* !SCEPD_ADM_H */

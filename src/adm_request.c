@@ -43,18 +43,6 @@ struct reqid {
 	size_t		 keyhash_len;	/* the bytes given: a prefix */
 };
 
-/* The ID of request r into buf (at least REQID_MAX bytes). */
-void
-reqid_text(const struct store_reqkey *k, char *buf, size_t bufsz)
-{
-	char	 tx[2 * STORE_TXID_MAX + 1], kh[2 * STORE_HASH_LEN + 1];
-
-	hex_lower(k->txid, k->txid_len, tx);
-	hex_lower(k->keyhash, STORE_HASH_LEN, kh);
-	snprintf(buf, bufsz, "%.*s:%s:%.*s", STORE_TENANT_MAX, k->tenant, tx,
-	    REQID_KEYHEX_MIN, kh);
-}
-
 /* Parse a request ID; 1, or 0 when it is malformed. */
 static int
 reqid_parse(const char *s, struct reqid *id)

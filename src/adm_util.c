@@ -229,26 +229,6 @@ parse_dur(const char *s, time_t *out)
 	return 1;
 }
 
-/* Hex of len bytes in the 16 digits given into out (2 * len + 1 bytes). */
-static void
-hex_digits(const uint8_t *p, size_t len, const char digits[16], char *out)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
-/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
-void
-hex_lower(const uint8_t *p, size_t len, char *out)
-{
-	hex_digits(p, len, "0123456789abcdef", out);
-}
-
 /*
  * A serial number as printed everywhere by scepadm: upper-case hex of
  * its big-endian magnitude, two digits a byte, as openssl x509 -serial
@@ -257,7 +237,7 @@ hex_lower(const uint8_t *p, size_t len, char *out)
 void
 serial_hex(const uint8_t *p, size_t len, char *out)
 {
-	hex_digits(p, len, "0123456789ABCDEF", out);
+	hex_upper(p, len, out);
 }
 
 /* The value of one hex digit, or -1. */

@@ -42,17 +42,11 @@ struct signer {
 static int
 ca_id(X509 *x, char id[CA_ID_LEN + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	uint8_t			 md[32];
-	size_t			 i;
 
 	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(x), md))
 		return 0;
-	for (i = 0; i < CA_ID_BYTES; i++) {
-		id[2 * i] = hex[md[i] >> 4];
-		id[2 * i + 1] = hex[md[i] & 0x0f];
-	}
-	id[CA_ID_LEN] = '\0';
+	hex_lower(md, CA_ID_BYTES, id);
 	return 1;
 }
 

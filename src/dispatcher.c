@@ -91,34 +91,6 @@ usage(void)
 	exit(2);
 }
 
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char	 hx[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
-/*
- * The request ID as scepadm(8) prints it: TENANT:TXIDHEX and the first
- * 16 hex digits of the requester key's SHA-256.
- */
-static void
-req_id(const struct store_reqkey *k, char *buf, size_t bufsz)
-{
-	char	 tx[2 * STORE_TXID_MAX + 1], kh[2 * STORE_HASH_LEN + 1];
-
-	hex(k->txid, k->txid_len, tx);
-	hex(k->keyhash, STORE_HASH_LEN, kh);
-	snprintf(buf, bufsz, "%s:%s:%.16s", k->tenant, tx, kh);
-}
-
 static void
 job_call_free(struct job_call *jc)
 {
@@ -301,7 +273,7 @@ claim_and_start(struct disp *d, size_t jobs)
 				log_store(d, "queue", rc);
 			break;
 		}
-		req_id(&jc->job->key, jc->id, sizeof(jc->id));
+		reqid_text(&jc->job->key, jc->id, sizeof(jc->id));
 		t = server_tenant(d->s, jc->job->key.tenant);
 		if (t == NULL || t->conf->approval != CONF_APPROVAL_WEBHOOK) {
 			log_msg(LOG_WARNING, "%s: tenant no longer uses a "

@@ -1,6 +1,7 @@
 /*
  * extern.h: src/ internals shared by the server (cgi-bin/) and scepadm:
- * the configuration (conf.c, scepd.conf(5)) and the log (log.c).
+ * the configuration (conf.c, scepd.conf(5)), the log (log.c) and the
+ * text forms every program prints alike (text.c).
  * The store has its own header, src/store.h.
  *
  * Conventions (STYLE.md B4, B5): fallible functions return 1 on success
@@ -14,6 +15,7 @@
 
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "scep/scep.h"
@@ -307,5 +309,19 @@ void		 log_msg(int prio, const char *fmt, ...)
  */
 int		 log_escape(const char *in, size_t inlen, char *out,
 		    size_t outsz);
+
+/*
+ * text.c.  hex_lower, hex_upper: hex of len bytes into out (2 * len + 1
+ * bytes, NUL-terminated).  reqid_text: the request ID of key k, as
+ * scepadm(8) prints it and a webhook receives it as "_id":
+ * TENANT:TXIDHEX:KEYHEX, KEYHEX being the first REQID_KEYHEX_MIN hex
+ * digits of the requester key's SHA-256 (truncated to bufsz).
+ */
+struct store_reqkey;
+#define REQID_KEYHEX_MIN	16
+void		 hex_lower(const uint8_t *p, size_t len, char *out);
+void		 hex_upper(const uint8_t *p, size_t len, char *out);
+void		 reqid_text(const struct store_reqkey *k, char *buf,
+		    size_t bufsz);
 
 #endif /* SRC_EXTERN_H */

@@ -262,7 +262,7 @@ otp_create(struct server *s, const struct tenant *t, time_t now, time_t ttl,
 	struct store_challenge	 c;
 	unsigned char		*der = NULL;
 	uint8_t			 rb[OTP_ID_BYTES];
-	size_t			 derlen = 0, i;
+	size_t			 derlen = 0;
 	int			 try, rc = 0;
 	enum store_rc		 src = STORE_ERROR;
 
@@ -287,8 +287,7 @@ otp_create(struct server *s, const struct tenant *t, time_t now, time_t ttl,
 			snprintf(err, errsz, "random generator failed");
 			goto out;
 		}
-		for (i = 0; i < sizeof(rb); i++)
-			snprintf(c.id + 2 * i, 3, "%02x", rb[i]);
+		hex_lower(rb, sizeof(rb), c.id);
 		if (!otp_hmac(t, (const uint8_t *)pw, OTP_PW_LEN, c.hmac)) {
 			snprintf(err, errsz, "HMAC failed");
 			goto out;

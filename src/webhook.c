@@ -29,6 +29,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "src/extern.h"
 #include "src/webhook.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -66,17 +67,11 @@ wh_result_str(enum wh_result res)
 static char *
 hex_new(const uint8_t *p, size_t len)
 {
-	static const char	 hx[] = "0123456789abcdef";
 	char			*s;
-	size_t			 i;
 
 	if (len > (SIZE_MAX - 1) / 2 || (s = malloc(2 * len + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < len; i++) {
-		s[2 * i] = hx[p[i] >> 4];
-		s[2 * i + 1] = hx[p[i] & 0xf];
-	}
-	s[2 * len] = '\0';
+	hex_lower(p, len, s);
 	return s;
 }
 
@@ -192,8 +187,7 @@ wh_sign(const char *key, size_t keylen, const char *body, size_t bodylen,
     char *out, size_t outsz)
 {
 	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	size_t		 maclen = 0, i;
-	int		 n;
+	size_t		 maclen = 0;
 
 	if (outsz < 7 + 64 + 1)
 		return 0;
@@ -201,9 +195,8 @@ wh_sign(const char *key, size_t keylen, const char *body, size_t bodylen,
 	    (const unsigned char *)body, bodylen, mac, sizeof(mac),
 	    &maclen) == NULL || maclen != 32)
 		return 0;
-	n = snprintf(out, outsz, "sha256=");
-	for (i = 0; i < maclen; i++)
-		snprintf(out + n + 2 * i, outsz - n - 2 * i, "%02x", mac[i]);
+	memcpy(out, "sha256=", 7);
+	hex_lower(mac, maclen, out + 7);
 	return 1;
 }
 
