@@ -1250,7 +1250,7 @@ read_line(struct parse *p, FILE *f, char *buf)
 static void
 conf_defaults(struct conf *c)
 {
-	c->map_size = 1 * GIB;
+	c->map_size = 16 * GIB;
 	c->log = CONF_LOG_SYSLOG;
 	c->syslog_facility = LOG_DAEMON;
 	scep_limits_default(&c->limits);

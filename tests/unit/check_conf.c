@@ -296,7 +296,7 @@ START_TEST(test_defaults)
 
 	c = load("[tenant a]\n" KEYS);
 	ck_assert_str_eq(c->database, CONF_DATABASE_DEFAULT);
-	ck_assert_uint_eq(c->map_size, 1ULL << 30);
+	ck_assert_uint_eq(c->map_size, 16ULL << 30);
 	ck_assert_ptr_null(c->default_tenant);
 	ck_assert_int_eq(c->log, CONF_LOG_SYSLOG);
 	ck_assert_int_eq(c->syslog_facility, LOG_DAEMON);
