@@ -112,6 +112,7 @@ pkioperation(struct server *s, const struct tenant *t, struct http_req *r,
 	lr->has_failinfo = eo->has_failinfo;
 	lr->failinfo = eo->failinfo;
 	lr->reason = eo->reason;
+	lr->prev_ra = eo->prev_ra;
 	if (eo->outcome != SCEP_OK)
 		return outcome_status(eo->outcome);
 	http_reply(r, 200, CT_PKI, eo->reply.data, eo->reply.len);

@@ -6,11 +6,12 @@
  *
  * Opening follows INTEROP.md 6.1 and 6.5: the content cipher and the
  * key transport are checked against the tenant's table before the
- * private key is used; our KeyTransRecipientInfo is selected explicitly
- * by our certificate; every failure of decryption or of the decrypted
- * content gives one REJECT badMessageCheck with one text, and the output
- * of a failed decryption is discarded (OpenSSL 3.0 has no implicit
- * rejection for PKCS#1 v1.5).
+ * private key is used; our KeyTransRecipientInfo is selected explicitly,
+ * by its identifiers alone, among our certificates (the current RA, and
+ * the previous one after a CA rollover); every failure of decryption or
+ * of the decrypted content gives one REJECT badMessageCheck with one
+ * text, and the output of a failed decryption is discarded (OpenSSL 3.0
+ * has no implicit rejection for PKCS#1 v1.5).
  */
 #include "config.h"
 
@@ -126,19 +127,26 @@ out:
 /*
  * Select our KeyTransRecipientInfo among ris: every RecipientInfo must
  * be a KTRI (INTEROP.md 6.1: PWRI and key agreement refused, badAlg),
- * and ours is the one naming rcert.  Its key transport must be RSA
- * PKCS#1 v1.5 or RSAES-OAEP (badAlg).  Returns our RecipientInfo
- * (borrowed) or NULL with *err filled.
+ * and ours is the one naming a certificate of rcerts[0..n), by its
+ * issuerAndSerialNumber or subjectKeyIdentifier: no key is used here,
+ * so the choice cannot be an oracle.  When several of ours are named
+ * the lowest index wins (rcerts is in order of preference).  Its key
+ * transport must be RSA PKCS#1 v1.5 or RSAES-OAEP (badAlg).  Returns
+ * our RecipientInfo (borrowed) with *which set to the index of its
+ * certificate, or NULL with *err filled (*which stays n when none is
+ * ours).
  */
 static CMS_RecipientInfo *
-recipient_select(STACK_OF(CMS_RecipientInfo) *ris, X509 *rcert,
-    struct scep_error *err)
+recipient_select(STACK_OF(CMS_RecipientInfo) *ris, X509 *const *rcerts,
+    size_t n, size_t *which, struct scep_error *err)
 {
 	CMS_RecipientInfo	*ri, *ours = NULL;
 	X509_ALGOR		*alg = NULL;
 	const ASN1_OBJECT	*obj;
+	size_t			 j, best = n;
 	int			 i, nid;
 
+	*which = n;
 	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 		ri = sk_CMS_RecipientInfo_value(ris, i);
 		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS) {
@@ -147,15 +155,20 @@ recipient_select(STACK_OF(CMS_RecipientInfo) *ris, X509 *rcert,
 			    "supported");
 			return NULL;
 		}
-		if (ours == NULL &&
-		    CMS_RecipientInfo_ktri_cert_cmp(ri, rcert) == 0)
-			ours = ri;
+		for (j = 0; j < best; j++)
+			if (CMS_RecipientInfo_ktri_cert_cmp(ri,
+			    rcerts[j]) == 0) {
+				ours = ri;
+				best = j;
+				break;
+			}
 	}
 	if (ours == NULL) {
 		scep_seterr(err, SCEP_REJECT, SCEP_FAIL_BADMESSAGECHECK,
 		    SCEP_REASON_BADENVELOPE);
 		return NULL;
 	}
+	*which = best;
 	if (!CMS_RecipientInfo_ktri_get0_algs(ours, NULL, NULL, &alg) ||
 	    alg == NULL) {
 		scep_seterr(err, SCEP_REJECT, SCEP_FAIL_BADMESSAGECHECK,
@@ -198,6 +211,18 @@ out:
 	return rc;
 }
 
+/* Open with one certificate and key; see scep.h. */
+int
+scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
+    X509 *rcert, EVP_PKEY *rkey, const struct scep_limits *lim,
+    const struct scep_policy *pol, struct scep_error *err)
+{
+	size_t	 which;
+
+	return scep_msg_open_select(ctx, msg, &rcert, &rkey, 1, &which, lim,
+	    pol, err);
+}
+
 /*
  * Open msg's pkcsPKIEnvelope and parse its content; see scep.h.  The
  * checks before the private key is touched have their own outcomes
@@ -205,9 +230,10 @@ out:
  * badMessageCheck of INTEROP.md 6.5.
  */
 int
-scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
-    X509 *rcert, EVP_PKEY *rkey, const struct scep_limits *lim,
-    const struct scep_policy *pol, struct scep_error *err)
+scep_msg_open_select(const struct scep_ctx *ctx, struct scep_msg *msg,
+    X509 *const *rcerts, EVP_PKEY *const *rkeys, size_t nr, size_t *which,
+    const struct scep_limits *lim, const struct scep_policy *pol,
+    struct scep_error *err)
 {
 	CMS_ContentInfo			*cms = NULL;
 	STACK_OF(CMS_RecipientInfo)	*ris;
@@ -219,6 +245,12 @@ scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
 	enum scep_cipher		 c;
 	int				 known, ok, rc = 0;
 
+	*which = nr;
+	if (nr == 0) {
+		scep_seterr(err, SCEP_INTERNAL, SCEP_FAIL_BADREQUEST,
+		    "no recipient certificate");
+		goto out;
+	}
 	if (msg == NULL || !msg->has_type || msg->signer == NULL ||
 	    msg->envelope == NULL) {
 		scep_seterr(err, SCEP_REJECT, SCEP_FAIL_BADREQUEST,
@@ -277,7 +309,7 @@ scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
 		    "content cipher not allowed");
 		goto out;
 	}
-	if ((ri = recipient_select(ris, rcert, err)) == NULL)
+	if ((ri = recipient_select(ris, rcerts, nr, which, err)) == NULL)
 		goto out;
 
 	/* From here on: one path, one text (INTEROP.md 6.5). */
@@ -286,7 +318,7 @@ scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
 		    "out of memory");
 		goto out;
 	}
-	ok = recipient_decrypt(cms, ri, rkey, out);
+	ok = recipient_decrypt(cms, ri, rkeys[*which], out);
 	n = BIO_get_mem_data(out, &data);
 	if (!ok || n <= 0 || (size_t)n > lim->max_msg ||
 	    !scep_content_parse(ctx, msg, (const uint8_t *)data, (size_t)n,

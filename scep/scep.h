@@ -299,6 +299,26 @@ int		 scep_msg_open(const struct scep_ctx *ctx, struct scep_msg *msg,
 		    X509 *rcert, EVP_PKEY *rkey,
 		    const struct scep_limits *lim,
 		    const struct scep_policy *pol, struct scep_error *err);
+/*
+ * scep_msg_open() for a server that holds several recipient
+ * certificates (after a CA rollover, the current RA and the previous
+ * one, which clients with saved GetCACert answers still encrypt to):
+ * rcerts[0..n) with their keys rkeys[0..n), in order of preference.
+ * The RecipientInfos are matched against the certificates by their
+ * identifiers (issuerAndSerialNumber or subjectKeyIdentifier) before
+ * any private-key operation; the lowest index named is chosen and only
+ * its key is used, never one key after another.  *which gets the index
+ * chosen, or n when none is named (REJECT badMessageCheck, the one
+ * reason) or the envelope failed before the choice; it is set on
+ * failure too, so the caller can answer with the chosen certificate's
+ * signer.  rcerts and rkeys stay the caller's (borrowed for the
+ * call).  Returns 1 or 0 with *err filled, as scep_msg_open().
+ */
+int		 scep_msg_open_select(const struct scep_ctx *ctx,
+		    struct scep_msg *msg, X509 *const *rcerts,
+		    EVP_PKEY *const *rkeys, size_t n, size_t *which,
+		    const struct scep_limits *lim,
+		    const struct scep_policy *pol, struct scep_error *err);
 
 /* Free a message and everything it owns (NULL-safe). */
 void		 scep_msg_free(struct scep_msg *);

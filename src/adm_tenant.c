@@ -1627,7 +1627,8 @@ rollover_allowed(const struct conf_tenant *t, X509 *ca, time_t now)
 	}
 	if (t->previous_ca_cert != NULL) {
 		warnx("tenant %s still keeps its previous CA (%s): remove "
-		    "previous_ca_cert and previous_ca_key from its section "
+		    "previous_ca_cert and previous_ca_key (and "
+		    "previous_ra_cert and previous_ra_key) from its section "
 		    "once that CA's certificates have expired", t->name,
 		    t->previous_ca_cert);
 		return 0;
@@ -1648,13 +1649,14 @@ rollover_allowed(const struct conf_tenant *t, X509 *ca, time_t now)
 
 /*
  * scepadm ca rollover NAME --finish: after the switch, name the new CA
- * and RA as the current ones and keep the old CA as previous_ca_*.  The
- * workers, already switched, reload into the same state.
+ * and RA as the current ones and keep the old CA as previous_ca_* and
+ * the old RA as previous_ra_*.  The workers, already switched, reload
+ * into the same state.
  */
 static int
 rollover_finish(const struct adm *a, const struct conf_tenant *t, time_t now)
 {
-	struct conf_kv	 kv[11];
+	struct conf_kv	 kv[13];
 	char		 when[32];
 	size_t		 n = 0;
 
@@ -1676,6 +1678,11 @@ rollover_finish(const struct adm *a, const struct conf_tenant *t, time_t now)
 	}
 	kv[n++] = (struct conf_kv){ "previous_ca_cert", t->ca_cert };
 	kv[n++] = (struct conf_kv){ "previous_ca_key", t->ca_key };
+	/* The old RA still opens what clients that kept it send. */
+	if (t->ra_cert != NULL) {
+		kv[n++] = (struct conf_kv){ "previous_ra_cert", t->ra_cert };
+		kv[n++] = (struct conf_kv){ "previous_ra_key", t->ra_key };
+	}
 	kv[n++] = (struct conf_kv){ "next_ca_cert", NULL };
 	kv[n++] = (struct conf_kv){ "next_ca_key", NULL };
 	kv[n++] = (struct conf_kv){ "next_ra_cert", NULL };
@@ -1688,6 +1695,9 @@ rollover_finish(const struct adm *a, const struct conf_tenant *t, time_t now)
 	printf("CA certificate: %s\n", t->next_ca_cert);
 	printf("Previous CA certificate: %s (renewals, GetCert and its CRL "
 	    "until its certificates expire)\n", t->ca_cert);
+	if (t->ra_cert != NULL)
+		printf("Previous RA certificate: %s (messages of clients that "
+		    "still use it)\n", t->ra_cert);
 	return EXIT_OK;
 }
 

@@ -191,13 +191,33 @@ signer_sign_crl(const struct signer *s, X509_CRL *crl)
 	return X509_CRL_sign(crl, s->key, signer_md(s)) > 0;
 }
 
-/* Open an envelope with the signer's certificate and key. */
+/*
+ * Open an envelope with one of the signers s[0..n); the keys leave
+ * this file only for the call.
+ */
 int
-signer_open(const struct signer *s, const struct scep_ctx *ctx,
-    struct scep_msg *msg, const struct scep_limits *lim,
-    const struct scep_policy *pol, struct scep_error *err)
+signer_open(const struct signer *const *s, size_t n,
+    const struct scep_ctx *ctx, struct scep_msg *msg,
+    const struct scep_limits *lim, const struct scep_policy *pol,
+    size_t *which, struct scep_error *err)
 {
-	return scep_msg_open(ctx, msg, s->cert, s->key, lim, pol, err);
+	X509		*certs[SIGNER_OPEN_MAX];
+	EVP_PKEY	*keys[SIGNER_OPEN_MAX];
+	size_t		 i;
+
+	*which = n;
+	if (n > SIGNER_OPEN_MAX) {
+		err->outcome = SCEP_INTERNAL;
+		err->failinfo = SCEP_FAIL_BADREQUEST;
+		err->reason = "too many message signers";
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		certs[i] = s[i]->cert;
+		keys[i] = s[i]->key;
+	}
+	return scep_msg_open_select(ctx, msg, certs, keys, n, which, lim, pol,
+	    err);
 }
 
 /* CertRep SUCCESS signed by this signer. */

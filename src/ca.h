@@ -68,10 +68,21 @@ int		 ca_id_valid(const char *s, size_t len);
 int		 signer_sign_cert(const struct signer *, X509 *x);
 int		 signer_sign_crl(const struct signer *, X509_CRL *crl);
 
-/* scep_msg_open() with this signer's certificate and key. */
-int		 signer_open(const struct signer *, const struct scep_ctx *ctx,
-		    struct scep_msg *msg, const struct scep_limits *lim,
-		    const struct scep_policy *pol, struct scep_error *err);
+/* At most this many signers for signer_open(). */
+#define SIGNER_OPEN_MAX	4
+/*
+ * scep_msg_open_select() with the certificates and keys of s[0..n)
+ * (n <= SIGNER_OPEN_MAX, in order of preference: the current message
+ * signer, then the previous RA of a rollover): the envelope's
+ * RecipientInfos choose the signer, and only its key is used.  *which
+ * gets the index of the signer chosen, or n when none was.  Returns 1,
+ * or 0 with err filled.
+ */
+int		 signer_open(const struct signer *const *s, size_t n,
+		    const struct scep_ctx *ctx, struct scep_msg *msg,
+		    const struct scep_limits *lim,
+		    const struct scep_policy *pol, size_t *which,
+		    struct scep_error *err);
 
 /* The CertRep builders of scep.h, signed with this signer. */
 int		 signer_certrep_success(const struct signer *,

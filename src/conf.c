@@ -212,6 +212,10 @@ static const struct key keys[] = {
 	    0 },
 	{ "previous_ca_key", T(previous_ca_key), KT_PATH, 0, 0, NULL, NULL,
 	    0 },
+	{ "previous_ra_cert", T(previous_ra_cert), KT_PATH, 0, 0, NULL, NULL,
+	    0 },
+	{ "previous_ra_key", T(previous_ra_key), KT_PATH, 0, 0, NULL, NULL,
+	    0 },
 	{ "profile", T(profile), KT_ENUM, 0, 0, profile_names, NULL, 0 },
 	{ "ra_cert", T(ra_cert), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "ra_key", T(ra_key), KT_PATH, 0, 0, NULL, NULL, 0 },
@@ -829,6 +833,8 @@ tenant_free(struct conf_tenant *t)
 	free(t->next_ra_key);
 	free(t->previous_ca_cert);
 	free(t->previous_ca_key);
+	free(t->previous_ra_cert);
+	free(t->previous_ra_key);
 	free(t->webhook_url);
 	free(t->subject_pattern);
 	free(t->crl_base_url);
@@ -944,8 +950,11 @@ needs(struct parse *p, const char *k1, const char *k2, const char *what)
  * both or neither, with next_ca_cert; the RA switches with the CA, so a
  * tenant with an RA needs next_ra_cert and next_ra_key and one without
  * has neither.  previous_ca_cert and previous_ca_key name the CA a
- * finished rollover switched from, and wait for no rollover.  Returns 1,
- * or 0 with p->err set.
+ * finished rollover switched from, and wait for no rollover;
+ * previous_ra_cert and previous_ra_key its RA, which still opens
+ * messages from clients that kept it, and only with that CA: removing
+ * previous_ca_* must retire the RA too.  Returns 1, or 0 with p->err
+ * set.
  */
 static int
 rollover_end(struct parse *p)
@@ -962,6 +971,10 @@ rollover_end(struct parse *p)
 		    ": the RA switches with the CA" },
 		{ "previous_ca_cert", "previous_ca_key", "" },
 		{ "previous_ca_key", "previous_ca_cert", "" },
+		{ "previous_ra_cert", "previous_ra_key", "" },
+		{ "previous_ra_key", "previous_ra_cert", "" },
+		{ "previous_ra_cert", "previous_ca_cert",
+		    ": the previous RA retires with the previous CA" },
 	};
 	struct conf_tenant	*t = p->t;
 	size_t			 i;
@@ -977,6 +990,10 @@ rollover_end(struct parse *p)
 	    t->next_ra_cert != NULL)
 		return perr_at(p, seen_line(p, "next_ra_cert"),
 		    "next_ra_cert in [tenant %s], which has no RA", t->name);
+	if (t->ra_cert == NULL && t->previous_ra_cert != NULL)
+		return perr_at(p, seen_line(p, "previous_ra_cert"),
+		    "previous_ra_cert in [tenant %s], which has no RA",
+		    t->name);
 	if (t->previous_ca_cert != NULL && t->rollover_at != 0)
 		return perr_at(p, seen_line(p, "rollover_at"), "rollover_at "
 		    "with previous_ca_cert in [tenant %s]: a tenant keeps one "
@@ -1924,6 +1941,9 @@ conf_check_files(const struct conf *c, char *err, size_t errsz)
 			return 0;
 		if (t->previous_ca_key != NULL &&
 		    !check_file(t->previous_ca_key, 1, err, errsz))
+			return 0;
+		if (t->previous_ra_key != NULL &&
+		    !check_file(t->previous_ra_key, 1, err, errsz))
 			return 0;
 		if (t->challenge_key != NULL &&
 		    !check_file(t->challenge_key, 1, err, errsz))

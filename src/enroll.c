@@ -65,6 +65,8 @@
 struct op {
 	struct server		*s;
 	const struct tenant	*t;
+	const struct signer	*rs;	/* opened msg, signs the reply:
+					 * t->msg or t->prev_msg */
 	struct scep_msg		*msg;
 	struct store_reqkey	 key;
 	time_t			 now;
@@ -104,7 +106,7 @@ reply_failure(struct op *op, enum scep_failinfo fi, const char *reason)
 {
 	struct scep_error	 err;
 
-	if (!signer_certrep_failure(op->t->msg, op->s->sctx, op->msg, fi,
+	if (!signer_certrep_failure(op->rs, op->s->sctx, op->msg, fi,
 	    reason, &op->out->reply, &err)) {
 		out_internal(op, R_INTERNAL);
 		return;
@@ -121,7 +123,7 @@ reply_pending(struct op *op)
 {
 	struct scep_error	 err;
 
-	if (!signer_certrep_pending(op->t->msg, op->s->sctx, op->msg,
+	if (!signer_certrep_pending(op->rs, op->s->sctx, op->msg,
 	    &op->out->reply, &err)) {
 		out_internal(op, R_INTERNAL);
 		return;
@@ -135,7 +137,7 @@ reply_success(struct op *op, X509 *cert)
 {
 	struct scep_error	 err;
 
-	if (!signer_certrep_success(op->t->msg, op->s->sctx, op->msg, cert,
+	if (!signer_certrep_success(op->rs, op->s->sctx, op->msg, cert,
 	    &op->out->reply, &err)) {
 		out_internal(op, R_INTERNAL);
 		return;
@@ -292,7 +294,7 @@ do_poll(struct op *op)
 
 /*
  * Whether name is the subject of this tenant's CA or RA certificate, or
- * of the CA it rolled over from (INTEROP.md 6.4).
+ * of the CA (or RA) it rolled over from (INTEROP.md 6.4).
  */
 static int
 names_us(const struct op *op, const X509_NAME *name)
@@ -302,7 +304,9 @@ names_us(const struct op *op, const X509_NAME *name)
 	    X509_NAME_cmp(name,
 	    X509_get_subject_name(signer_get0_cert(op->t->msg))) == 0 ||
 	    (op->t->prev_ca != NULL && X509_NAME_cmp(name,
-	    X509_get_subject_name(signer_get0_cert(op->t->prev_ca))) == 0);
+	    X509_get_subject_name(signer_get0_cert(op->t->prev_ca))) == 0) ||
+	    (op->t->prev_msg != NULL && X509_NAME_cmp(name,
+	    X509_get_subject_name(signer_get0_cert(op->t->prev_msg))) == 0);
 }
 
 /*
@@ -382,7 +386,7 @@ do_getcrl(struct op *op)
 	p = der.data;
 	if ((crl = d2i_X509_CRL(NULL, &p, (long)der.len)) == NULL)
 		out_internal(op, R_INTERNAL);
-	else if (!signer_certrep_crl(op->t->msg, op->s->sctx, op->msg, crl,
+	else if (!signer_certrep_crl(op->rs, op->s->sctx, op->msg, crl,
 	    &op->out->reply, &err))
 		out_internal(op, R_INTERNAL);
 	else
@@ -1054,13 +1058,17 @@ enroll_pkiop(struct server *s, const struct tenant *t, const uint8_t *buf,
 	struct scep_msg		*msg = NULL;
 	struct scep_error	 err;
 	uint8_t			 keyhash[STORE_HASH_LEN];
+	const struct signer	*msgs[2];
+	size_t			 nmsgs = 0, which;
 	struct op		 op;
+	int			 ok;
 
 	memset(out, 0, sizeof(*out));
 	out->reason = "-";
 	memset(&op, 0, sizeof(op));
 	op.s = s;
 	op.t = t;
+	op.rs = t->msg;
 	op.now = now;
 	op.addr = addr;
 	op.out = out;
@@ -1095,9 +1103,22 @@ enroll_pkiop(struct server *s, const struct tenant *t, const uint8_t *buf,
 		reply_failure(&op, SCEP_FAIL_BADREQUEST, R_TYPE);
 		goto out;
 	}
-	/* Open the envelope with the RA (or --no-ra CA) key. */
-	if (!signer_open(t->msg, s->sctx, msg, &s->conf->limits,
-	    &t->conf->policy, &err)) {
+	/*
+	 * Open the envelope with the RA (or --no-ra CA) key, or with the
+	 * previous one's for a client that still holds the certificates
+	 * of before a rollover: its RecipientInfo decides, and the reply
+	 * is signed by the certificate the client encrypted to.
+	 */
+	msgs[nmsgs++] = t->msg;
+	if (t->prev_msg != NULL)
+		msgs[nmsgs++] = t->prev_msg;
+	ok = signer_open(msgs, nmsgs, s->sctx, msg, &s->conf->limits,
+	    &t->conf->policy, &which, &err);
+	/* Chosen by the RecipientInfo: even a FAILURE goes back so. */
+	if (which < nmsgs)
+		op.rs = msgs[which];
+	out->prev_ra = which == 1;
+	if (!ok) {
 		if (err.outcome == SCEP_INTERNAL)
 			out_internal(&op, err.reason);
 		else

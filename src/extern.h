@@ -122,6 +122,8 @@ struct conf_tenant {
 	time_t		 rollover_at;	/* 0: unset */
 	char		*previous_ca_cert;	/* the CA rolled over from */
 	char		*previous_ca_key;
+	char		*previous_ra_cert;	/* its RA (none: --no-ra) */
+	char		*previous_ra_key;
 
 	/* Authorisation of first enrolments (INTEROP.md 6.4). */
 	enum conf_challenge	 challenge;
@@ -286,6 +288,7 @@ struct log_req {
 	const char	*reason;	/* escaped */
 	const char	*addr;		/* client address, escaped */
 	long		 ms;		/* time spent */
+	int		 prev_ra;	/* opened with the previous RA */
 };
 
 /*

@@ -32,6 +32,11 @@ struct tenant {
 	struct signer	*prev_ca;	/* the CA rolled over from, or NULL:
 					 * renewal anchor, GetCert issuer
 					 * and CRL signer (INTEROP.md 6.4) */
+	struct signer	*prev_msg;	/* its message signer (the previous
+					 * RA, or prev_ca for --no-ra), or
+					 * NULL: still opens envelopes of
+					 * clients that kept it, and signs
+					 * the replies to them */
 	int		 has_ra;
 	STACK_OF(X509)	*chain;		/* extra GetCACert certificates */
 	X509		*next_ca;	/* rollover, or NULL */
@@ -109,6 +114,7 @@ struct enroll_out {
 	int			 has_failinfo;
 	enum scep_failinfo	 failinfo;
 	const char		*reason;	/* static, or "-" */
+	int			 prev_ra;	/* opened by t->prev_msg */
 };
 
 /*

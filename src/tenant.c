@@ -79,6 +79,7 @@ tenant_free(struct tenant *t)
 	signer_free(t->ca);
 	signer_free(t->msg);
 	signer_free(t->prev_ca);
+	signer_free(t->prev_msg);
 	sk_X509_pop_free(t->chain, X509_free);
 	X509_free(t->next_ca);
 	X509_free(t->next_ra);
@@ -89,19 +90,44 @@ tenant_free(struct tenant *t)
 }
 
 /*
+ * Whether msg may sign and decrypt SCEP messages (INTEROP.md 6.1 and 5):
+ * an RSA key, and a keyUsage, if any, that allows digitalSignature and
+ * keyEncipherment.  Returns 1, or 0 with err naming file.
+ */
+static int
+msg_signer_ok(const struct conf_tenant *ct, const struct signer *msg,
+    const char *file, char *err, size_t errsz)
+{
+	uint32_t	 ku;
+
+	if (!signer_is_rsa(msg)) {
+		snprintf(err, errsz, "[tenant %s]: %s: the certificate that "
+		    "signs and decrypts SCEP messages must be RSA (an EC CA "
+		    "needs an RSA RA)", ct->name, file);
+		return 0;
+	}
+	ku = X509_get_key_usage(signer_get0_cert(msg));
+	if (ku != UINT32_MAX && (!(ku & KU_DIGITAL_SIGNATURE) ||
+	    !(ku & KU_KEY_ENCIPHERMENT))) {
+		snprintf(err, errsz, "[tenant %s]: %s: keyUsage lacks "
+		    "digitalSignature or keyEncipherment (RFC 8894 2.1.2)",
+		    ct->name, file);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Load a CA and the signer of SCEP messages: the RA of racert and rakey,
- * or the CA itself when racert is NULL (--no-ra).  The rules of
- * INTEROP.md 6.1 and 5: the message signer must be RSA (an EC CA needs
- * an RA) and its keyUsage, if any, must allow digitalSignature and
- * keyEncipherment.  Returns 1 with *ca and *msg, or 0 with err filled.
+ * or the CA itself when racert is NULL (--no-ra); the message signer
+ * must pass msg_signer_ok().  Returns 1 with *ca and *msg, or 0 with err
+ * filled.
  */
 static int
 load_pair(const struct conf_tenant *ct, const char *cacert, const char *cakey,
     const char *racert, const char *rakey, struct signer **ca,
     struct signer **msg, char *err, size_t errsz)
 {
-	uint32_t	 ku;
-
 	*msg = NULL;
 	if ((*ca = signer_load(cacert, cakey, err, errsz)) == NULL)
 		return 0;
@@ -111,21 +137,9 @@ load_pair(const struct conf_tenant *ct, const char *cacert, const char *cakey,
 		snprintf(err, errsz, "out of memory");
 	if (*msg == NULL)
 		goto fail;
-	if (!signer_is_rsa(*msg)) {
-		snprintf(err, errsz, "[tenant %s]: %s: the certificate that "
-		    "signs and decrypts SCEP messages must be RSA (an EC CA "
-		    "needs an RSA RA)", ct->name,
-		    racert != NULL ? racert : cacert);
+	if (!msg_signer_ok(ct, *msg, racert != NULL ? racert : cacert, err,
+	    errsz))
 		goto fail;
-	}
-	ku = X509_get_key_usage(signer_get0_cert(*msg));
-	if (ku != UINT32_MAX && (!(ku & KU_DIGITAL_SIGNATURE) ||
-	    !(ku & KU_KEY_ENCIPHERMENT))) {
-		snprintf(err, errsz, "[tenant %s]: %s: keyUsage lacks "
-		    "digitalSignature or keyEncipherment (RFC 8894 2.1.2)",
-		    ct->name, racert != NULL ? racert : cacert);
-		goto fail;
-	}
 	return 1;
 fail:
 	signer_free(*ca);
@@ -135,14 +149,48 @@ fail:
 }
 
 /*
+ * The previous CA of a finished rollover (previous_ca_*) and its message
+ * signer: previous_ra_* for a tenant with an RA (none when unset, as in
+ * a configuration from before previous_ra_*), the previous CA itself
+ * for a --no-ra tenant when it can sign and decrypt messages.  Returns
+ * 1, or 0 with err filled.
+ */
+static int
+load_previous(struct tenant *t, char *err, size_t errsz)
+{
+	const struct conf_tenant	*ct = t->conf;
+	char				 ignore[8];
+
+	if (ct->previous_ca_cert == NULL)
+		return 1;
+	if (ct->previous_ra_cert != NULL)
+		return load_pair(ct, ct->previous_ca_cert,
+		    ct->previous_ca_key, ct->previous_ra_cert,
+		    ct->previous_ra_key, &t->prev_ca, &t->prev_msg, err,
+		    errsz);
+	if ((t->prev_ca = signer_load(ct->previous_ca_cert,
+	    ct->previous_ca_key, err, errsz)) == NULL)
+		return 0;
+	/* A CA that never signed messages is no message signer now. */
+	if (!t->has_ra && msg_signer_ok(ct, t->prev_ca, ct->previous_ca_cert,
+	    ignore, sizeof(ignore)) &&
+	    (t->prev_msg = signer_dup(t->prev_ca)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * The CAs of a tenant at time now (INTEROP.md 6.4).  Without a managed
- * rollover: the current CA and RA, and previous_ca_* when set.  With one
- * (next_ca_key and rollover_at), both pairs are loaded, so that a broken
- * next pair fails at start and not at the switch; before rollover_at the
- * next certificates are only offered by GetNextCACert (t->switch_at says
- * when to reload), from rollover_at on they are the current ones and
- * the CA rolled over from is kept as t->prev_ca.  Returns 1, or 0 with
- * err filled.
+ * rollover: the current CA and RA, and load_previous() when
+ * previous_ca_* is set.  With one (next_ca_key and rollover_at), both
+ * pairs are loaded, so that a broken next pair fails at start and not at
+ * the switch; before rollover_at the next certificates are only offered
+ * by GetNextCACert (t->switch_at says when to reload), from rollover_at
+ * on they are the current ones and the CA rolled over from is kept as
+ * t->prev_ca, its RA (or itself, --no-ra) as t->prev_msg.  Returns 1, or
+ * 0 with err filled.
  */
 static int
 load_cas(struct tenant *t, time_t now, char *err, size_t errsz)
@@ -156,11 +204,7 @@ load_cas(struct tenant *t, time_t now, char *err, size_t errsz)
 		goto out;
 	t->has_ra = ct->ra_cert != NULL;
 	if (ct->next_ca_key == NULL) {
-		if (ct->previous_ca_cert != NULL && (t->prev_ca =
-		    signer_load(ct->previous_ca_cert, ct->previous_ca_key,
-		    err, errsz)) == NULL)
-			goto out;
-		rc = 1;
+		rc = load_previous(t, err, errsz);
 		goto out;
 	}
 	if (!load_pair(ct, ct->next_ca_cert, ct->next_ca_key,
@@ -175,11 +219,14 @@ load_cas(struct tenant *t, time_t now, char *err, size_t errsz)
 			X509_up_ref(t->next_ra);
 		}
 	} else {
-		/* The switch: CA and RA together. */
+		/*
+		 * The switch: CA and RA together.  The old RA stays a
+		 * message signer for clients that still encrypt to it.
+		 */
 		t->prev_ca = t->ca;
+		t->prev_msg = t->msg;
 		t->ca = nca;
 		nca = NULL;
-		signer_free(t->msg);
 		t->msg = nmsg;
 		nmsg = NULL;
 	}

@@ -581,6 +581,43 @@ out:
 	return rc;
 }
 
+/* The CA certificates from a PEM file instead of GetCACert; client.h. */
+int
+sc_setca_file(struct sc_client *cl, const char *path)
+{
+	FILE		*f;
+	STACK_OF(X509)	*certs = NULL;
+	X509		*x;
+	int		 rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		seterr(cl, "cannot open %s", path);
+		return 0;
+	}
+	if ((certs = sk_X509_new_null()) == NULL)
+		goto out;
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			goto out;
+		}
+	/* The end of the file leaves a "no start line" error behind. */
+	ERR_clear_error();
+	if (sk_X509_num(certs) == 0)
+		goto out;
+	sk_X509_pop_free(cl->cacerts, X509_free);
+	cl->cacerts = certs;
+	certs = NULL;
+	pick_ra_ca(cl->cacerts, &cl->ra, &cl->ca);
+	rc = 1;
+out:
+	if (!rc)
+		seterr(cl, "%s: no PEM certificates", path);
+	sk_X509_pop_free(certs, X509_free);
+	fclose(f);
+	return rc;
+}
+
 /* GetNextCACert; see client.h. */
 int
 sc_getnextca(struct sc_client *cl, STACK_OF(X509) **out)
@@ -882,20 +919,25 @@ sc_reply_free(struct sc_reply *r)
 }
 
 /*
- * Whether one of certs with the CRL's issuer as subject signed it (a
- * CA and the CA it rolled over from share their subject).
+ * Whether one of certs whose subject is the issuer of x (or of crl, when
+ * x is NULL) signed it: a CA and the CA it rolled over from share their
+ * subject, so the name alone does not tell.
  */
 static int
-crl_signed(STACK_OF(X509) *certs, X509_CRL *crl)
+signed_by_one(STACK_OF(X509) *certs, X509 *x, X509_CRL *crl)
 {
-	X509	*x;
-	int	 i;
+	const X509_NAME	*issuer;
+	X509		*ca;
+	int		 i;
 
+	issuer = x != NULL ? X509_get_issuer_name(x) :
+	    X509_CRL_get_issuer(crl);
 	for (i = 0; i < sk_X509_num(certs); i++) {
-		x = sk_X509_value(certs, i);
-		if (X509_NAME_cmp(X509_get_subject_name(x),
-		    X509_CRL_get_issuer(crl)) == 0 &&
-		    X509_CRL_verify(crl, X509_get0_pubkey(x)) == 1)
+		ca = sk_X509_value(certs, i);
+		if (X509_NAME_cmp(X509_get_subject_name(ca), issuer) != 0)
+			continue;
+		if (x != NULL ? X509_verify(x, X509_get0_pubkey(ca)) == 1 :
+		    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
 			return 1;
 	}
 	ERR_clear_error();
@@ -912,7 +954,7 @@ static int
 success_check(struct sc_client *cl, const struct sc_txn *t,
     const struct scep_msg *msg, struct sc_reply *r)
 {
-	X509		*x, *issuer;
+	X509		*x;
 	X509_CRL	*crl;
 
 	if (t->type == SCEP_MSG_GETCRL) {
@@ -922,7 +964,7 @@ success_check(struct sc_client *cl, const struct sc_txn *t,
 			return 0;
 		}
 		crl = sk_X509_CRL_value(msg->rep_crls, 0);
-		if (!crl_signed(cl->cacerts, crl)) {
+		if (!signed_by_one(cl->cacerts, NULL, crl)) {
 			seterr(cl, "CRL not signed by a GetCACert certificate");
 			return 0;
 		}
@@ -951,9 +993,7 @@ success_check(struct sc_client *cl, const struct sc_txn *t,
 			seterr(cl, "issued certificate is not for our key");
 			return 0;
 		}
-		issuer = find_subject(cl->cacerts, X509_get_issuer_name(x));
-		if (issuer == NULL ||
-		    X509_verify(x, X509_get0_pubkey(issuer)) != 1) {
+		if (!signed_by_one(cl->cacerts, x, NULL)) {
 			seterr(cl, "issued certificate not signed by a "
 			    "GetCACert certificate");
 			return 0;

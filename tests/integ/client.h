@@ -145,6 +145,13 @@ int		 sc_getcaps(struct sc_client *, unsigned int *caps,
 int		 sc_getca(struct sc_client *, const char **ctype);
 
 /*
+ * What sc_getca() fills, from the PEM certificates of the file at path
+ * instead (a client that kept an earlier GetCACert answer, as sscep
+ * keeps its files).  Returns 1 or 0.
+ */
+int		 sc_setca_file(struct sc_client *, const char *path);
+
+/*
  * GetNextCACert (RFC 8894 section 4.7): the SignedData must be signed
  * by cl->ca (sc_getca() first); *out gets its certificates in order
  * (free with sk_X509_pop_free(..., X509_free)).  Returns 1 or 0.

@@ -11,8 +11,13 @@
 # scepadm crl --previous) and not into the new CA's (/<tenant>/crl).
 # Each certificate's CRL distribution point (/<tenant>/crl?ca=<id>)
 # names its own CA, so an old certificate's still serves the old CA's
-# CRL after the switch.  Then --finish rewrites the configuration and
-# the same holds.
+# CRL after the switch.  A client that kept the old CA and RA
+# certificates (sscep's saved files) still enrols: its envelope to the
+# old RA is opened with the old RA's key, the reply is signed by the old
+# RA and the certificate comes from the new CA; an envelope to an
+# unrelated certificate stays FAILURE badMessageCheck.  Then --finish
+# rewrites the configuration (previous_ca_* and previous_ra_*) and the
+# same holds.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
 # Seconds from the rollover to the switch: time for the checks before.
@@ -87,6 +92,39 @@ ca_id() {
 	    openssl pkey -pubin -outform DER | sha256sum | cut -c1-32
 }
 
+# old_ra_enrol N CN: a first enrolment of key N into $T/cN.pem by a
+# client that still holds the RA and CA certificates of before the
+# switch (and trusts the new CA, which issues its certificate: sceptest
+# checks the issuer among the certificates it holds); sceptest checks
+# that the reply is signed by the old RA.  The request is kept in
+# $T/cN.der.
+old_ra_enrol() {
+	cat "$D/ra.crt" "$D/ca.crt" "$D/ca-next.crt" >"$T/old-cacerts.pem" &&
+	    "$SCEPTEST" -u "$S" enroll -k "$T/k$1.pem" -s "CN=$2" \
+	    -c roll-secret-1 --cacerts "$T/old-cacerts.pem" -w "$T/c$1.pem" \
+	    --save "$T/c$1.der"
+}
+
+# old_ra_reply N CA: the request of old_ra_enrol N sent again (a repeat:
+# the same answer); openssl checks the reply's signature under CA.
+old_ra_reply() {
+	curl -sf -H "Content-Type: application/x-pki-message" \
+	    --data-binary "@$T/c$1.der" -o "$T/rep$1.der" \
+	    "$S?operation=PKIOperation" &&
+	    openssl cms -verify -binary -inform DER -in "$T/rep$1.der" \
+	    -CAfile "$2" -purpose any -out /dev/null
+}
+
+# A pkiMessage to an unrelated certificate, sent: HTTP 200 with
+# FAILURE badMessageCheck, as before the rollover.
+to_unrelated() {
+	rm -f "$T/other.der"
+	"$SCEPTEST" -u "$S" enroll -k "$T/k9.pem" -s CN=roll-other \
+	    -c roll-secret-1 --cacerts "$T/other.crt" --save "$T/other.der" \
+	    --build-only >/dev/null &&
+	    "$SCEPTEST" -u "$S" raw -f "$T/other.der"
+}
+
 setup() {
 	make_conf
 	make_tenant roll --challenge static --password roll-secret-1 ||
@@ -95,9 +133,11 @@ setup() {
 	base=http://127.0.0.1:$(free_port 1)
 	sed -i "/^\[tenant roll\]\$/a crl_base_url = $base" "$CONF" ||
 	    return 1
-	for i in 1 2 3 4 5 6; do
+	for i in 1 2 3 4 5 6 7 8 9; do
 		newkey "$i" || return 1
 	done
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=unrelated \
+	    -days 2 -keyout "$T/other.key" -out "$T/other.crt" 2>/dev/null
 }
 
 check "set up the tenant and keys" setup
@@ -202,6 +242,23 @@ check "  and not to the old one" sh -c "! openssl verify -CAfile \
 check "  and names the new CA's CRL" test "$(dp_of "$T/c3.pem")" = \
     "$URL/roll/crl?ca=$(ca_id "$D/ca-next.crt")"
 
+# A client that kept the old RA certificate (INTEROP.md 6.4).
+check "enrolment to the old RA after the switch" old_ra_enrol 7 roll-7
+check "  the reply verifies with the old RA (openssl cms)" old_ra_reply \
+    7 "$D/ca.crt"
+check "  and not under the new CA" sh -c "! openssl cms -verify -binary \
+    -inform DER -in '$T/rep7.der' -CAfile '$D/ca-next.crt' -purpose any \
+    -out /dev/null 2>/dev/null"
+check "  chains to the new CA" openssl verify -CAfile "$D/ca-next.crt" \
+    "$T/c7.pem"
+check "  and not to the old one" sh -c "! openssl verify -CAfile \
+    '$D/ca.crt' '$T/c7.pem' >/dev/null 2>&1"
+check "  logged with ra=previous" grep -q \
+    "status=SUCCESS .* ra=previous\$" "$T/scepd.log"
+check "a message to an unrelated certificate" to_unrelated
+grep_out "  FAILURE badMessageCheck" \
+    "^HTTP 200 pkiStatus=FAILURE failInfo=badMessageCheck\$"
+
 # The old CA: renewal anchor, GetCert issuer, CRL signer.
 check "renew c1 (old CA), no challenge" "$SCEPTEST" -u "$S" enroll \
     -k "$T/k4.pem" -s CN=roll-1 -O "$T/c1.pem" -K "$T/k1.pem" \
@@ -269,6 +326,10 @@ check "  ca_cert names the new CA" grep -q "^ca_cert = $D/ca-next.crt\$" \
     "$CONF"
 check "  previous_ca_cert names the old CA" grep -q \
     "^previous_ca_cert = $D/ca.crt\$" "$CONF"
+check "  previous_ra_cert names the old RA" grep -q \
+    "^previous_ra_cert = $D/ra.crt\$" "$CONF"
+check "  previous_ra_key names its key" grep -q \
+    "^previous_ra_key = $D/ra.key\$" "$CONF"
 check "  no rollover_at left" sh -c "! grep -q '^rollover_at' '$CONF'"
 check "  the configuration loads" "$SCEPD" -n -f "$CONF"
 sleep 1.2
@@ -289,6 +350,13 @@ check "  verifies under the old CA and lists c2" crl_has "$T/old3.crl" \
 check "c2's distribution point after --finish" dp_crl "$T/c2.pem" \
     "$T/dp2f.crl"
 check "  the old CA's CRL, with c2" crl_has "$T/dp2f.crl" "$D/ca.crt" "$s2"
+check "enrolment to the old RA after --finish" old_ra_enrol 8 roll-8
+check "  the reply verifies with the old RA" old_ra_reply 8 "$D/ca.crt"
+check "  chains to the new CA" openssl verify -CAfile "$D/ca-next.crt" \
+    "$T/c8.pem"
+check "a message to an unrelated certificate after --finish" to_unrelated
+grep_out "  FAILURE badMessageCheck" \
+    "^HTTP 200 pkiStatus=FAILURE failInfo=badMessageCheck\$"
 expect "another rollover while the previous CA is kept is refused" 1 \
     "$SCEPADM" -f "$CONF" ca rollover roll
 grep_out "  saying why" "previous CA"

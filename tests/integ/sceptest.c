@@ -12,7 +12,10 @@
  * enroll --save FILE writes the exact pkiMessage sent (DER), and with
  * --build-only nothing is sent ("BUILT txid=..."); raw -f FILE sends
  * such a file again, and with -k/-O/-K checks the CertRep as enroll
- * does and prints enroll's SUCCESS/PENDING/FAILURE line.
+ * does and prints enroll's SUCCESS/PENDING/FAILURE line.  enroll, poll
+ * and raw --cacerts FILE take the CA and RA certificates from a PEM file
+ * instead of GetCACert (a client that kept them from before a CA
+ * rollover).
  * Exit status: 0 SUCCESS (or the command worked), 2 PENDING, 3 FAILURE,
  * 4 HTTP error (status other than 200), 1 any other error.
  */
@@ -71,6 +74,7 @@ struct opts {
 	const char	*save;		/* --save: the request DER */
 	int		 build_only;	/* --build-only */
 	const char	*crl_ca;	/* --crl-ca: may sign the CRL too */
+	const char	*cacerts;	/* --cacerts: instead of GetCACert */
 };
 
 static void __attribute__((noreturn))
@@ -86,15 +90,29 @@ usage(void)
 	    "         [-S DIGEST] [-g] [-t TXID] [-O OLDCERT -K OLDKEY [-r]]\n"
 	    "         [-n | -p POLLS -i MS] [--san DNS]... [-w CERT] "
 	    "[-W SIGNER]\n"
-	    "         [--save FILE] [--build-only]\n"
+	    "         [--save FILE] [--build-only] [--cacerts PEM]\n"
 	    "  poll -k KEY -s SUBJECT [-t TXID] [-O CERT -K KEY] [-p POLLS]\n"
+	    "         [--cacerts PEM]\n"
 	    "  getcert -O CERT -K KEY -s SERIAL(hex) [-w OUT]\n"
 	    "  getcrl -O CERT -K KEY [-s SERIAL(hex)] [-w OUT] "
 	    "[--crl-ca CACERT]\n"
-	    "  raw -f FILE [-g] [-k KEY] [-O CERT -K KEY]\n"
+	    "  raw -f FILE [-g] [-k KEY] [-O CERT -K KEY] [--cacerts PEM]\n"
 	    "  CIPHER: aes128 aes192 aes256 3des des; "
 	    "DIGEST: md5 sha1 sha224 sha256 sha384 sha512\n");
 	exit(EX_ERROR);
+}
+
+/*
+ * The CA certificates: GetCACert, or with --cacerts FILE the PEM
+ * certificates of FILE, as a client that kept them from an earlier
+ * GetCACert (the RA picked as from GetCACert).  Returns 1 or 0.
+ */
+static int
+get_ca(struct sc_client *cl, const struct opts *o)
+{
+	if (o->cacerts != NULL)
+		return sc_setca_file(cl, o->cacerts);
+	return sc_getca(cl, NULL);
 }
 
 /* One line on stdout for a failure that is not the server's answer. */
@@ -338,7 +356,7 @@ cmd_enroll(struct sc_client *cl, const struct opts *o, int poll_only)
 		printf("ERROR missing or malformed subject (-s)\n");
 		goto out;
 	}
-	if (!sc_getca(cl, NULL)) {
+	if (!get_ca(cl, o)) {
 		ex = fail(cl);
 		goto out;
 	}
@@ -604,7 +622,7 @@ cmd_raw(struct sc_client *cl, const struct opts *o)
 		if (!raw_txn(cl, body, len, oldcert, oldkey, key, &t))
 			goto out;
 		/* The reply must be signed by the GetCACert RA. */
-		if (!sc_getca(cl, NULL)) {
+		if (!get_ca(cl, o)) {
 			ex = fail(cl);
 			goto out;
 		}
@@ -673,6 +691,7 @@ main(int argc, char *argv[])
 		{ "save", required_argument, NULL, 'F' },
 		{ "build-only", no_argument, NULL, 'B' },
 		{ "crl-ca", required_argument, NULL, 'C' },
+		{ "cacerts", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_client	*cl = NULL;
@@ -727,6 +746,9 @@ main(int argc, char *argv[])
 			if (o.nsans == MAX_SANS)
 				usage();
 			o.sans[o.nsans++] = optarg;
+			break;
+		case 'a':
+			o.cacerts = optarg;
 			break;
 		case 'C':
 			o.crl_ca = optarg;

@@ -617,6 +617,14 @@ START_TEST(test_rollover_keys)
 	ck_assert_str_eq(t->previous_ca_key, "/k/old.key");
 	ck_assert_int_eq(t->rollover_at, 0);
 	conf_free(c);
+	/* ... and its RA, which still opens messages sent to it. */
+	c = load("[tenant r]\n" KEYS RA "previous_ca_cert = /k/old.crt\n"
+	    "previous_ca_key = /k/old.key\nprevious_ra_cert = /k/old-ra.crt\n"
+	    "previous_ra_key = /k/old-ra.key\n");
+	t = conf_tenant_find(c, "r");
+	ck_assert_str_eq(t->previous_ra_cert, "/k/old-ra.crt");
+	ck_assert_str_eq(t->previous_ra_key, "/k/old-ra.key");
+	conf_free(c);
 
 	ck_assert_int_eq(conf_parse_time("2000-02-29T00:00:00Z", &v), 1);
 	ck_assert_int_eq(v, 951782400);
@@ -673,6 +681,21 @@ START_TEST(test_rollover_errors)
 	    "rollover_at with previous_ca_cert in [tenant r]: a tenant keeps "
 	    "one previous CA; remove previous_ca_cert and previous_ca_key "
 	    "once its certificates have expired");
+	refuse("[tenant r]\n" KEYS RA "previous_ca_cert = /k/o.crt\n"
+	    "previous_ca_key = /k/o.key\nprevious_ra_cert = /k/or.crt\n", 8,
+	    "previous_ra_cert without previous_ra_key in [tenant r]");
+	refuse("[tenant r]\n" KEYS RA "previous_ca_cert = /k/o.crt\n"
+	    "previous_ca_key = /k/o.key\nprevious_ra_key = /k/or.key\n", 8,
+	    "previous_ra_key without previous_ra_cert in [tenant r]");
+	/* Removing previous_ca_* retires the previous RA too. */
+	refuse("[tenant r]\n" KEYS RA "previous_ra_cert = /k/or.crt\n"
+	    "previous_ra_key = /k/or.key\n", 6,
+	    "previous_ra_cert without previous_ca_cert in [tenant r]: the "
+	    "previous RA retires with the previous CA");
+	refuse("[tenant r]\n" KEYS "previous_ca_cert = /k/o.crt\n"
+	    "previous_ca_key = /k/o.key\nprevious_ra_cert = /k/or.crt\n"
+	    "previous_ra_key = /k/or.key\n", 6,
+	    "previous_ra_cert in [tenant r], which has no RA");
 	refuse("[tenant r]\n" KEYS "next_ca_key = relative.key\n", 4,
 	    "next_ca_key 'relative.key' is not an absolute path");
 }

@@ -856,6 +856,129 @@ START_TEST(test_wrong_recipient)
 END_TEST
 
 /*
+ * An envelope of content to the certificates of ids[0..n), named by
+ * subjectKeyIdentifier when keyid and the certificate has one, else by
+ * issuerAndSerialNumber, parsed as a PKCSReq.
+ */
+static struct scep_msg *
+make_env_to(const uint8_t *content, size_t len, struct ident **ids,
+    size_t n, int keyid)
+{
+	CMS_ContentInfo	*cms;
+	BIO		*bio;
+	struct scep_msg	*msg;
+	uint8_t		*env = NULL;
+	size_t		 i;
+	int		 elen;
+
+	cms = CMS_EnvelopedData_create(EVP_aes_128_cbc());
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(CMS_set_detached(cms, 0), 1);
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(CMS_add1_recipient_cert(cms,
+		    ids[i]->cert, CMS_BINARY | (keyid &&
+		    X509_get0_subject_key_id(ids[i]->cert) != NULL ?
+		    CMS_USE_KEYID : 0)));
+	bio = BIO_new_mem_buf(content, (int)len);
+	ck_assert_ptr_nonnull(bio);
+	ck_assert_int_eq(CMS_final(cms, bio, NULL, CMS_BINARY), 1);
+	elen = i2d_CMS_ContentInfo(cms, &env);
+	ck_assert_int_gt(elen, 0);
+	msg = sign_env(SCEP_MSG_PKCSREQ, env, (size_t)elen);
+	OPENSSL_free(env);
+	BIO_free(bio);
+	CMS_ContentInfo_free(cms);
+	return msg;
+}
+
+/*
+ * scep_msg_open_select(): the RecipientInfos choose among our
+ * certificates A and B (a current and a previous RA) by their
+ * identifiers, by issuerAndSerialNumber and by subjectKeyIdentifier,
+ * among RecipientInfos for C (issuerAndSerialNumber: no SKI) too; both
+ * named: A, the first.  Only the chosen key is used (the other one is
+ * NULL here).  Neither named: the one badMessageCheck, no key used,
+ * *which = n.
+ */
+START_TEST(test_recipient_choice)
+{
+	static const struct {
+		int	 to[3];		/* 0: A, 1: B, 2: C; -1 ends */
+		int	 keyid;
+		size_t	 which;		/* 2: none */
+	} cases[] = {
+		{ { 0, -1 }, 0, 0 },
+		{ { 1, -1 }, 0, 1 },
+		{ { 2, 0, -1 }, 0, 0 },
+		{ { 1, 2, -1 }, 0, 1 },
+		{ { 1, 0, 2 }, 0, 0 },
+		{ { 2, -1 }, 0, 2 },
+		{ { 0, -1 }, 1, 0 },
+		{ { 2, 1, -1 }, 1, 1 },
+		{ { 2, -1 }, 1, 2 },
+	};
+	struct ident		 a, b, c, *ids[3];
+	struct scep_msg		*msg;
+	struct scep_limits	 lim;
+	struct scep_policy	 pol;
+	struct scep_error	 err;
+	X509_REQ		*req;
+	EVP_PKEY		*key, *keys[2];
+	X509			*certs[2];
+	uint8_t			*csr = NULL;
+	size_t			 i, j, n, which;
+	int			 clen, rc;
+
+	/* The corpus RA and CA have subjectKeyIdentifiers. */
+	pki_load(&a, "ra");
+	pki_load(&b, "ca");
+	ident_new(&c, "CN=someone-else", 7);
+	ck_assert_ptr_nonnull(X509_get0_subject_key_id(a.cert));
+	ck_assert_ptr_nonnull(X509_get0_subject_key_id(b.cert));
+	key = tu_rsa_key(2048);
+	req = tu_csr(key, "CN=choice", NULL);
+	clen = i2d_X509_REQ(req, &csr);
+	ck_assert_int_gt(clen, 0);
+	scep_limits_default(&lim);
+	tu_policy_all(&pol);
+	certs[0] = a.cert;
+	certs[1] = b.cert;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (n = 0; n < 3 && cases[i].to[n] >= 0; n++)
+			ids[n] = cases[i].to[n] == 0 ? &a :
+			    cases[i].to[n] == 1 ? &b : &c;
+		msg = make_env_to(csr, (size_t)clen, ids, n, cases[i].keyid);
+		/* Only the expected key is there to be used. */
+		for (j = 0; j < 2; j++)
+			keys[j] = j == cases[i].which ?
+			    (j == 0 ? a.key : b.key) : NULL;
+		rc = scep_msg_open_select(tu_ctx(), msg, certs, keys, 2,
+		    &which, &lim, &pol, &err);
+		ck_assert_msg(which == cases[i].which, "case %zu: which %zu",
+		    i, which);
+		if (cases[i].which < 2) {
+			ck_assert_msg(rc == 1, "case %zu: %s", i, err.reason);
+			ck_assert_ptr_nonnull(msg->csr);
+		} else {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_eq(err.outcome, SCEP_REJECT);
+			ck_assert_int_eq(err.failinfo,
+			    SCEP_FAIL_BADMESSAGECHECK);
+			ck_assert_str_eq(err.reason, SCEP_REASON_BADENVELOPE);
+			ck_assert_int_eq(msg->opened, 0);
+		}
+		scep_msg_free(msg);
+	}
+	OPENSSL_free(csr);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	ident_free(&a);
+	ident_free(&b);
+	ident_free(&c);
+}
+END_TEST
+
+/*
  * Decrypted content that does not parse: broken CSR signature (proof
  * of possession), trailing byte, garbage, empty, wrong structure for the
  * type, malformed challengePassword.  All: the one badMessageCheck.
@@ -1280,6 +1403,7 @@ envelope_suite(void)
 	tcase_add_test(tc, test_certrep_order);
 	tcase_add_test(tc, test_challenge_types);
 	tcase_add_test(tc, test_oaep);
+	tcase_add_test(tc, test_recipient_choice);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
