@@ -127,6 +127,8 @@ int	cmd_challenge_create(const struct adm *, const struct cmd *, int,
 	    char *[]);
 int	cmd_challenge_list(const struct adm *, const struct cmd *, int,
 	    char *[]);
+int	cmd_challenge_purge(const struct adm *, const struct cmd *, int,
+	    char *[]);
 int	cmd_challenge_revoke(const struct adm *, const struct cmd *, int,
 	    char *[]);
 int	cmd_mobileconfig(const struct adm *, const struct cmd *, int,

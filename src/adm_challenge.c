@@ -31,6 +31,9 @@
 /* Default and largest lifetime of a one-time challenge. */
 #define CHALLENGE_TTL_DEFAULT	3600
 #define CHALLENGE_TTL_MAX	(365LL * 86400)
+/* challenge purge --older-than: default and most. */
+#define CHALLENGE_PURGE_DEFAULT	(30 * 86400)
+#define CHALLENGE_PURGE_MAX	(3650LL * 86400)
 
 /*
  * A duration: a number with an optional unit s, m, h or d (seconds by
@@ -285,6 +288,56 @@ cmd_challenge_revoke(const struct adm *a, const struct cmd *c, int argc,
 		store_warn(st, src, "revoking the challenge");
 	else {
 		printf("Challenge %s revoked\n", id);
+		rc = EXIT_OK;
+	}
+out:
+	store_close(st);
+	conf_free(conf);
+	return rc;
+}
+
+/* --older-than D of challenge purge into *(time_t *)arg. */
+static int
+purge_age(const struct cmd *c, const char *v, void *arg)
+{
+	if (!parse_ttl(v, CHALLENGE_PURGE_MAX, arg))
+		return usage_err(c, "--older-than: 1s to 3650d (a number with "
+		    "s, m, h or d)");
+	return EXIT_OK;
+}
+
+/*
+ * scepadm challenge purge [--tenant T] [--older-than D]: delete the
+ * challenges that expired (and, if used, were used) more than D ago.
+ */
+int
+cmd_challenge_purge(const struct adm *a, const struct cmd *c, int argc,
+    char *argv[])
+{
+	struct conf	*conf = NULL;
+	struct store	*st = NULL;
+	const char	*tenant = NULL;
+	time_t		 age = CHALLENGE_PURGE_DEFAULT;
+	size_t		 n = 0;
+	enum store_rc	 src;
+	int		 rc;
+	const struct opt opts[] = {
+		{ .name = "older-than", .check = purge_age, .arg = &age },
+		{ .name = "tenant", .shortc = 't', .val = &tenant },
+	};
+
+	if ((rc = parse_opts(c, argc, argv, opts, NELEM(opts), NULL,
+	    NULL)) != EXIT_OK)
+		return rc == -1 ? help(c) : rc;
+	rc = EXIT_FAIL;
+
+	if (!conf_store_open(a, tenant, &conf, &st))
+		goto out;
+	if ((src = store_challenge_purge(st, tenant, time(NULL) - age,
+	    &n)) != STORE_OK)
+		store_warn(st, src, "purging challenges");
+	else {
+		printf("%zu challenges purged\n", n);
 		rc = EXIT_OK;
 	}
 out:

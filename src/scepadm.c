@@ -206,6 +206,12 @@ static const struct cmd cmds[] = {
 	    "Revoke an unused one-time challenge",
 	    "  --tenant T             the tenant (default: whichever has "
 	    "ID)\n" },
+	{ "challenge", "purge", cmd_challenge_purge,
+	    "[--tenant T] [--older-than D]",
+	    "Delete one-time challenges that expired (and, if used, were "
+	    "used) more than D ago",
+	    "  --older-than D         N, Ns, Nm, Nh or Nd (default 30d)\n"
+	    "  --tenant T             only the challenges of tenant T\n" },
 	{ "crl", NULL, cmd_crl, "TENANT [-o FILE] [--pem] [--previous]",
 	    "Generate, sign and store a new CRL and write it out",
 	    "  -o, --output FILE      write it to FILE (atomically); default "

@@ -3041,6 +3041,23 @@ store_nonce_seen(struct store *st, const struct store_reqkey *key,
 }
 
 /*
+ * End one batch of a cursor walk that deletes in a write transaction:
+ * rc is the walk's last mdb_cursor_get() result (MDB_NOTFOUND: it ran
+ * to the end), what names the table in a message.  Closes *cur and
+ * commits *txn.
+ */
+static enum store_rc
+batch_commit(struct store *st, MDB_txn **txn, MDB_cursor **cur, int rc,
+    const char *what)
+{
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return mdberr(st, rc, what);
+	mdb_cursor_close(*cur);
+	*cur = NULL;
+	return txn_commit(st, txn);
+}
+
+/*
  * Forget nonces seen at or before now - window, oldest first, at most
  * EXPIRE_PER_TXN per write transaction so no transaction is long.
  */
@@ -3089,13 +3106,8 @@ store_nonce_expire(struct store *st, time_t now, time_t window,
 			}
 			n++;
 		}
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			ret = mdberr(st, rc, "nonce_time");
-			goto out;
-		}
-		mdb_cursor_close(cur);
-		cur = NULL;
-		if ((ret = txn_commit(st, &txn)) != STORE_OK)
+		if ((ret = batch_commit(st, &txn, &cur, rc, "nonce_time")) !=
+		    STORE_OK)
 			goto out;
 		total += n;
 		if (removed != NULL)
@@ -3599,6 +3611,32 @@ challenge_by_index(struct store *st, MDB_txn *txn, const char *tenant,
 	return STORE_OK;
 }
 
+/* What a key met in a walk over the challenge table is. */
+enum ckey {
+	CK_INDEX,	/* an id index entry of the tenant walked */
+	CK_SKIP,	/* a challenge record */
+	CK_END,		/* past the tenant walked */
+	CK_BAD		/* corrupt (the store's error is set) */
+};
+
+/* Classify k in a walk over tenant's (NULL: every) keys; tn its tenant. */
+static enum ckey
+challenge_key_kind(struct store *st, const MDB_val *k, const char *tenant,
+    char tn[STORE_TENANT_MAX + 1])
+{
+	struct rbuf	 r;
+
+	rb_init(&r, k->mv_data, k->mv_size);
+	rb_str(&r, 1, tn, STORE_TENANT_MAX + 1);
+	if (r.bad) {
+		seterr(st, "corrupt challenge key");
+		return CK_BAD;
+	}
+	if (tenant != NULL && strcmp(tn, tenant) != 0)
+		return CK_END;
+	return rb_u8(&r) == 'i' ? CK_INDEX : CK_SKIP;
+}
+
 /*
  * Call cb for every challenge of tenant (NULL: all), walking the id
  * index so that the order is tenant then id.
@@ -3611,7 +3649,7 @@ store_challenge_list(struct store *st, const char *tenant,
 	MDB_cursor		*cur = NULL;
 	struct store_challenge	 c;
 	struct wbuf		 kw;
-	struct rbuf		 r;
+	enum ckey		 kind;
 	uint8_t			 kb[KEY_MAX];
 	char			 tn[STORE_TENANT_MAX + 1];
 	MDB_val			 k, v;
@@ -3641,17 +3679,14 @@ store_challenge_list(struct store *st, const char *tenant,
 	ret = STORE_OK;
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
-		rb_init(&r, k.mv_data, k.mv_size);
-		rb_str(&r, 1, tn, sizeof(tn));
-		if (r.bad) {
-			seterr(st, "corrupt challenge key");
+		/* Only the id index: its entries come in id order. */
+		if ((kind = challenge_key_kind(st, &k, tenant, tn)) == CK_BAD) {
 			ret = STORE_CORRUPT;
 			goto out;
 		}
-		if (tenant != NULL && strcmp(tn, tenant) != 0)
+		if (kind == CK_END)
 			break;
-		/* Only the id index: its entries come in id order. */
-		if (rb_u8(&r) != 'i')
+		if (kind == CK_SKIP)
 			continue;
 		if ((ret = challenge_by_index(st, txn, tn, &v, &c)) != STORE_OK)
 			goto out;
@@ -3726,6 +3761,119 @@ challenge_find_id(struct store *st, MDB_txn *txn, const char *tenant,
 	}
 	memcpy(hmac, v.mv_data, STORE_HASH_LEN);
 	return STORE_OK;
+}
+
+/*
+ * Whether challenge c may go at before (see store_challenge_purge()):
+ * expired by then, and, if used, used by then too.
+ */
+static int
+challenge_stale(const struct store_challenge *c, time_t before)
+{
+	return c->expires <= before &&
+	    (c->state != STORE_CHALLENGE_USED || c->used_at <= before);
+}
+
+/*
+ * Delete the stale challenges of tenant (NULL: all) and their id index
+ * entries, walking the id index, at most EXPIRE_PER_TXN a write
+ * transaction; each transaction resumes at the key where the last one
+ * stopped.
+ */
+enum store_rc
+store_challenge_purge(struct store *st, const char *tenant, time_t before,
+    size_t *removed)
+{
+	MDB_txn			*txn = NULL;
+	MDB_cursor		*cur = NULL;
+	struct store_challenge	 c;
+	struct wbuf		 kw, hw;
+	enum ckey		 kind;
+	uint8_t			 hb[KEY_MAX], resume[KEY_MAX];
+	char			 tn[STORE_TENANT_MAX + 1];
+	MDB_val			 k, v, hk;
+	size_t			 n, rlen = 0;
+	int			 rc, op, done = 0;
+	enum store_rc		 ret = STORE_OK;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (tenant != NULL && !store_tenant_valid(tenant)) {
+		seterr(st, "invalid tenant name");
+		return STORE_INVAL;
+	}
+	if (tenant != NULL) {
+		wb_fixed(&kw, resume, sizeof(resume));
+		key_tenant(&kw, tenant);
+		rlen = kw.len;
+	}
+	while (!done) {
+		if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
+			goto out;
+		if ((rc = mdb_cursor_open(txn, st->dbi[TBL_CHALLENGE],
+		    &cur)) != 0) {
+			ret = mdberr(st, rc, "challenge");
+			goto out;
+		}
+		k.mv_data = resume;
+		k.mv_size = rlen;
+		op = rlen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+		n = 0;
+		done = 1;
+		while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+			op = MDB_NEXT;
+			if ((kind = challenge_key_kind(st, &k, tenant, tn)) ==
+			    CK_BAD) {
+				ret = STORE_CORRUPT;
+				goto out;
+			}
+			if (kind == CK_END)
+				break;
+			if (kind == CK_SKIP)
+				continue;
+			if (n == EXPIRE_PER_TXN) {
+				/* Resume here in the next transaction. */
+				if (k.mv_size > sizeof(resume)) {
+					seterr(st, "corrupt challenge key");
+					ret = STORE_CORRUPT;
+					goto out;
+				}
+				memcpy(resume, k.mv_data, k.mv_size);
+				rlen = k.mv_size;
+				done = 0;
+				break;
+			}
+			if ((ret = challenge_by_index(st, txn, tn, &v, &c)) !=
+			    STORE_OK)
+				goto out;
+			if (!challenge_stale(&c, before))
+				continue;
+			wb_fixed(&hw, hb, sizeof(hb));
+			key_challenge(&hw, tn, c.hmac);
+			if (!key_done(st, &hw, &hk)) {
+				ret = STORE_INVAL;
+				goto out;
+			}
+			if ((ret = db_del(st, txn, TBL_CHALLENGE, &hk, NULL)) !=
+			    STORE_OK)
+				goto out;
+			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
+				ret = mdberr(st, rc, "challenge");
+				goto out;
+			}
+			n++;
+		}
+		if ((ret = batch_commit(st, &txn, &cur, rc, "challenge")) !=
+		    STORE_OK)
+			goto out;
+		if (removed != NULL)
+			*removed += n;
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	txn_end(&txn);
+	return ret;
 }
 
 /* UNUSED -> REVOKED, found by id (see store.h). */

@@ -567,6 +567,11 @@ typedef int	(*store_challenge_cb)(const struct store_challenge *,
  * tenant (NULL: whichever tenant has it).  STORE_NOTFOUND if none,
  * STORE_STATE if it is USED or already REVOKED.
  *
+ * store_challenge_purge: delete the challenges of tenant (NULL: all)
+ * that expired at or before before and, if USED, were used at or
+ * before it too (their retry window is long over); the count in
+ * *removed (if not NULL).  Short write transactions.
+ *
  * store_challenge_use: the whole check-and-consume of a first
  * enrolment's challenge in one write transaction.  hmac is the keyed
  * hash of the password the CSR holds, key and csr_hash the request it
@@ -589,6 +594,8 @@ enum store_rc	 store_challenge_list(struct store *st, const char *tenant,
 		    store_challenge_cb cb, void *arg);
 enum store_rc	 store_challenge_revoke(struct store *st,
 		    const char *tenant, const char *id);
+enum store_rc	 store_challenge_purge(struct store *st, const char *tenant,
+		    time_t before, size_t *removed);
 enum store_rc	 store_challenge_use(struct store *st, const char *tenant,
 		    const uint8_t hmac[STORE_HASH_LEN],
 		    const struct store_reqkey *key,

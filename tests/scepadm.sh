@@ -639,6 +639,30 @@ import json, sys
 l = json.load(open(sys.argv[1]))
 assert len(l) == 2, l' "$OUT" && pass "both profile challenges are stored" ||
 	    failed "challenge list does not show the profile challenges"
+	# Purge: only what expired more than --older-than ago goes.
+	expect 0 "challenge create --ttl 1s" \
+	    "$ADM" -f "$CONF" challenge create otpt --ttl 1s --count 2
+	sleep 3
+	expect 0 "challenge purge (default 30d): nothing that young" \
+	    "$ADM" -f "$CONF" challenge purge
+	out_has "purge says 0" "^0 challenges purged$"
+	expect 0 "challenge purge --older-than 1s --tenant otpt" \
+	    "$ADM" -f "$CONF" challenge purge --older-than 1s --tenant otpt
+	out_has "purge says 2" "^2 challenges purged$"
+	expect 0 "challenge list after the purge" \
+	    "$ADM" -f "$CONF" challenge list --tenant otpt --json
+	python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert len(l) == 2 and all(c["state"] == "unused" for c in l), l' "$OUT" &&
+	    pass "the live challenges stay" ||
+	    failed "challenge purge removed live challenges"
+	expect 2 "challenge purge --older-than 0" \
+	    "$ADM" -f "$CONF" challenge purge --older-than 0
+	expect 2 "challenge purge with an operand" \
+	    "$ADM" -f "$CONF" challenge purge otpt
+	expect 1 "challenge purge --tenant of no such tenant" \
+	    "$ADM" -f "$CONF" challenge purge --tenant nosuch
 else
 	failed "tenant create --challenge otp"
 fi

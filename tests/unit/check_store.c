@@ -1683,6 +1683,63 @@ START_TEST(test_challenge_use)
 }
 END_TEST
 
+/*
+ * Purge: expired (and, if used, used) at or before the cut-off goes,
+ * with its id index entry; the rest and other tenants stay.
+ */
+START_TEST(test_challenge_purge)
+{
+	struct store_challenge	 c;
+	struct store_req	 r;
+	struct chseen		 s;
+	uint8_t			 mac[STORE_HASH_LEN];
+	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
+	const char		*why;
+	size_t			 n;
+
+	mkchal(&c, "acme", "01", 0x51, -100);	/* expired at NOW - 100 */
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "acme", "02", 0x52, 3600);	/* live */
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "acme", "03", 0x53, 10);	/* used at NOW + 5 */
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkchal(&c, "beta", "04", 0x54, -100);	/* expired, other tenant */
+	ck_assert_int_eq(store_challenge_add(g_st, &c), STORE_OK);
+	mkreq(&r, "acme", "tx-p", 0x21, STORE_REQ_PENDING);
+	memset(mac, 0x53, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW + 5, id, &why), STORE_OK);
+
+	/* Cut-off NOW: only 01 (03 expires at NOW + 10). */
+	ck_assert_int_eq(store_challenge_purge(g_st, "acme", NOW, &n),
+	    STORE_OK);
+	ck_assert_uint_eq(n, 1);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, NULL, chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.id[0], "02");
+	ck_assert_str_eq(s.id[1], "03");
+	ck_assert_str_eq(s.id[2], "04");
+	/* The deleted password is gone, not just unlisted. */
+	memset(mac, 0x51, sizeof(mac));
+	ck_assert_int_eq(store_challenge_use(g_st, "acme", mac, &r.key,
+	    r.csr_hash, NULL, 0, NOW - 200, id, &why), STORE_NOTFOUND);
+
+	/* Cut-off NOW + 10, every tenant: 03 (used, expired) and 04. */
+	ck_assert_int_eq(store_challenge_purge(g_st, NULL, NOW + 10, &n),
+	    STORE_OK);
+	ck_assert_uint_eq(n, 2);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store_challenge_list(g_st, NULL, chal_cb, &s),
+	    STORE_OK);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "02");
+	ck_assert_int_eq(store_challenge_purge(g_st, "no/such", NOW, &n),
+	    STORE_INVAL);
+}
+END_TEST
+
 START_TEST(test_challenge_refused)
 {
 	struct store_challenge	 c;
@@ -1984,6 +2041,7 @@ store_suite(void)
 	tcase_add_test(tc, test_rc_strings);
 	tcase_add_test(tc, test_job_queue);
 	tcase_add_test(tc, test_challenge_use);
+	tcase_add_test(tc, test_challenge_purge);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("policy");
