@@ -13,7 +13,10 @@
  *    SignedData): the inner layers, which a fuzzer cannot reach through
  *    a signature and an RSA envelope;
  *  - scep_message_decode(), as the text of a GET "message=" value;
- *  - scep_caps_parse(), as a GetCACaps body.
+ *  - scep_caps_parse(), as a GetCACaps body;
+ *  - the front end's request-URI parsing (cgi-bin/http.c): the route
+ *    and tenant of INTEROP.md 6.6, and the message= query value with
+ *    its percent-decoding, checked against their invariants.
  *
  * Everything long-lived (OpenSSL's own tables, the OID table, the
  * library context, the RA's certificate and key) is set up once in
@@ -36,6 +39,7 @@
 #include <openssl/x509.h>
 
 #include "scep/extern.h"
+#include "cgi-bin/http.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -121,6 +125,56 @@ fuzz_content(enum scep_msgtype t, int status, const uint8_t *data,
 	scep_msg_free(msg);
 }
 
+/* Whether tenant is a valid name (INTEROP.md 6.6), not a reserved one. */
+static int
+tenant_valid(const char *t)
+{
+	size_t	 i, n = strlen(t);
+
+	if (n == 0 || n > 63 || !((t[0] >= 'a' && t[0] <= 'z') ||
+	    (t[0] >= '0' && t[0] <= '9')))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') ||
+		    (t[i] >= '0' && t[i] <= '9') || t[i] == '_' ||
+		    t[i] == '-'))
+			return 0;
+	return strcmp(t, "scep") != 0 && strcmp(t, "crl") != 0 &&
+	    strcmp(t, "auth") != 0 && strcmp(t, "cgi-bin") != 0;
+}
+
+/* The input as a REQUEST_URI: route, tenant, message= value. */
+static void
+fuzz_http(const uint8_t *data, size_t size)
+{
+	char		 uri[4096], tenant[64], buf[1024];
+	const char	*v;
+	size_t		 len;
+	enum http_route	 rt;
+
+	if (size >= sizeof(uri) || memchr(data, '\0', size) != NULL)
+		return;
+	memcpy(uri, data, size);
+	uri[size] = '\0';
+	memset(tenant, 'x', sizeof(tenant));
+	rt = http_route(uri, tenant, sizeof(tenant));
+	if (memchr(tenant, '\0', sizeof(tenant)) == NULL)
+		abort();
+	if (rt == ROUTE_NONE && tenant[0] != '\0')
+		abort();
+	if (rt == ROUTE_CRL && !tenant_valid(tenant))
+		abort();
+	if (rt == ROUTE_SCEP && tenant[0] != '\0' && !tenant_valid(tenant))
+		abort();
+	if ((v = http_query_param(uri, "message", &len)) != NULL) {
+		if (v < uri || v + len > uri + size)
+			abort();
+		if (http_query_decode(v, len, buf, sizeof(buf)) == 1 &&
+		    strlen(buf) >= sizeof(buf))
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -145,6 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	scep_buf_free(&out);
 	(void)scep_caps_parse(data, size);
+	fuzz_http(data, size);
 
 	ERR_clear_error();
 	return 0;

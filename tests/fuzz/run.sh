@@ -34,19 +34,21 @@ out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/scep-fuzz.XXXXXX")}
 mkdir -p "$out/seeds" "$out/corpus" "$out/artifacts"
 bin=$out/fuzz_parse
 
-# 1. Build: the library's sources and the harness in one link.
+# 1. Build: the library's sources, the front end's URI parser
+# (cgi-bin/http.c, which needs libfcgi) and the harness in one link.
 # shellcheck disable=SC2046
 "$CC" -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
     -Wall -Wextra -Wno-unused-parameter \
     -I"$builddir" -I"$srcdir" $(pkg-config --cflags libcrypto) \
-    -o "$bin" "$srcdir"/scep/*.c "$srcdir/tests/fuzz/fuzz_parse.c" \
-    $(pkg-config --libs libcrypto)
+    -o "$bin" "$srcdir"/scep/*.c "$srcdir/cgi-bin/http.c" \
+    "$srcdir/tests/fuzz/fuzz_parse.c" $(pkg-config --libs libcrypto) -lfcgi
 
 # 2. Seeds: messages, queries, inner contents, captures.
 for f in "$data"/corpus/messages/* "$data"/corpus/inner/*.der \
-    "$data"/captures/*.der "$data"/captures/*.query; do
+    "$data"/captures/*.der "$data"/captures/*.query \
+    "$srcdir"/tests/fuzz/seeds/*; do
 	[ -f "$f" ] && cp "$f" "$out/seeds/"
 done
 nseeds=$(find "$out/seeds" -type f | wc -l)
