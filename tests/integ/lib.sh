@@ -68,6 +68,15 @@ expect() {
 	fi
 }
 
+# is TEXT WANT GOT: ok when the two are the same string or number.
+is() {
+	if [ "$2" = "$3" ] || { [ "$2" -eq "$3" ]; } 2>/dev/null; then
+		ok "$1"
+	else
+		not_ok "$1 (got '$3', wanted '$2')"
+	fi
+}
+
 # grep_out TEXT PATTERN: ok when the last command's output matches.
 grep_out() {
 	if grep -qE "$2" "$T/last.out"; then

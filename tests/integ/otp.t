@@ -47,15 +47,6 @@ state_of() {
 	    '$1 == i { print $3 }'
 }
 
-# is TEXT WANT GOT: ok when the two strings are equal.
-is() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1 (got '$3', wanted '$2')"
-	fi
-}
-
 setup() {
 	make_conf
 	make_tenant otpa --challenge otp || return 1

@@ -33,15 +33,6 @@ npending() {
 	    wc -l
 }
 
-# is TEXT WANT GOT: ok when the two numbers are equal.
-is() {
-	if [ "$2" -eq "$3" ] 2>/dev/null; then
-		ok "$1"
-	else
-		not_ok "$1 (got $3, wanted $2)"
-	fi
-}
-
 # The request ID scepadm shows for the pending request of subject $2 in
 # tenant $1.
 request_id() {
