@@ -1579,22 +1579,34 @@ job_copy(struct store *st, const MDB_val *k, const MDB_val *v,
 	return STORE_OK;
 }
 
+/*
+ * Look up the record of table t under request key key in txn: *k (in
+ * kb, KEY_MAX bytes) its key, *v its borrowed value.
+ */
+static enum store_rc
+reqkey_get(struct store *st, MDB_txn *txn, enum tbl t,
+    const struct store_reqkey *key, uint8_t *kb, MDB_val *k, MDB_val *v)
+{
+	struct wbuf	 kw;
+
+	wb_fixed(&kw, kb, KEY_MAX);
+	key_req(&kw, key);
+	if (!key_done(st, &kw, k))
+		return STORE_INVAL;
+	return db_get(st, txn, t, k, v);
+}
+
 /* Read and copy the request under key in txn. */
 static enum store_rc
 req_read(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
     struct store_req **out)
 {
-	struct wbuf	 kw;
 	uint8_t		 kb[KEY_MAX];
 	MDB_val		 k, v;
 	enum store_rc	 ret;
 
 	*out = NULL;
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_req(&kw, key);
-	if (!key_done(st, &kw, &k))
-		return STORE_INVAL;
-	if ((ret = db_get(st, txn, TBL_REQ, &k, &v)) != STORE_OK)
+	if ((ret = reqkey_get(st, txn, TBL_REQ, key, kb, &k, &v)) != STORE_OK)
 		return ret;
 	return req_copy(st, key, &v, out);
 }
@@ -2189,17 +2201,12 @@ static enum store_rc
 job_read(struct store *st, MDB_txn *txn, const struct store_reqkey *key,
     struct store_job **out)
 {
-	struct wbuf	 kw;
 	uint8_t		 kb[KEY_MAX];
 	MDB_val		 k, v;
 	enum store_rc	 ret;
 
 	*out = NULL;
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_req(&kw, key);
-	if (!key_done(st, &kw, &k))
-		return STORE_INVAL;
-	if ((ret = db_get(st, txn, TBL_JOB, &k, &v)) != STORE_OK)
+	if ((ret = reqkey_get(st, txn, TBL_JOB, key, kb, &k, &v)) != STORE_OK)
 		return ret;
 	return job_copy(st, &k, &v, out);
 }
@@ -3577,6 +3584,33 @@ out:
 }
 
 /*
+ * Read the challenge of tenant with hmac in txn into *c (borrowed from
+ * txn); its key goes to *k (in kb, KEY_MAX bytes) for a later put.
+ * STORE_NOTFOUND when there is none.
+ */
+static enum store_rc
+challenge_get(struct store *st, MDB_txn *txn, const char *tenant,
+    const uint8_t hmac[STORE_HASH_LEN], uint8_t *kb, MDB_val *k,
+    struct store_challenge *c)
+{
+	struct wbuf	 kw;
+	MDB_val		 v;
+	enum store_rc	 ret;
+
+	wb_fixed(&kw, kb, KEY_MAX);
+	key_challenge(&kw, tenant, hmac);
+	if (!key_done(st, &kw, k))
+		return STORE_INVAL;
+	if ((ret = db_get(st, txn, TBL_CHALLENGE, k, &v)) != STORE_OK)
+		return ret;
+	if (!challenge_decode(k, &v, c)) {
+		seterr(st, "corrupt challenge record");
+		return STORE_CORRUPT;
+	}
+	return STORE_OK;
+}
+
+/*
  * Read the challenge whose id index entry is the borrowed value iv
  * (the HMAC) for tenant into *c (borrowed from txn).
  */
@@ -3584,31 +3618,20 @@ static enum store_rc
 challenge_by_index(struct store *st, MDB_txn *txn, const char *tenant,
     const MDB_val *iv, struct store_challenge *c)
 {
-	struct wbuf	 kw;
 	uint8_t		 kb[KEY_MAX];
-	MDB_val		 k, v;
+	MDB_val		 k;
 	enum store_rc	 ret;
 
 	if (iv->mv_size != STORE_HASH_LEN) {
 		seterr(st, "corrupt challenge index");
 		return STORE_CORRUPT;
 	}
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_challenge(&kw, tenant, iv->mv_data);
-	if (!key_done(st, &kw, &k))
-		return STORE_INVAL;
-	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK) {
-		if (ret == STORE_NOTFOUND) {
-			seterr(st, "challenge index names a missing record");
-			ret = STORE_CORRUPT;
-		}
-		return ret;
+	ret = challenge_get(st, txn, tenant, iv->mv_data, kb, &k, c);
+	if (ret == STORE_NOTFOUND) {
+		seterr(st, "challenge index names a missing record");
+		ret = STORE_CORRUPT;
 	}
-	if (!challenge_decode(&k, &v, c)) {
-		seterr(st, "corrupt challenge record");
-		return STORE_CORRUPT;
-	}
-	return STORE_OK;
+	return ret;
 }
 
 /* What a key met in a walk over the challenge table is. */
@@ -3882,10 +3905,10 @@ store_challenge_revoke(struct store *st, const char *tenant, const char *id)
 {
 	MDB_txn			*txn = NULL;
 	struct store_challenge	 c;
-	struct wbuf		 kw, w;
+	struct wbuf		 w;
 	uint8_t			 kb[KEY_MAX], hmac[STORE_HASH_LEN];
 	char			 tn[STORE_TENANT_MAX + 1];
-	MDB_val			 k, v;
+	MDB_val			 k;
 	enum store_rc		 ret;
 
 	wb_heap(&w);
@@ -3900,19 +3923,8 @@ store_challenge_revoke(struct store *st, const char *tenant, const char *id)
 	if ((ret = challenge_find_id(st, txn, tenant, id, tn, hmac)) !=
 	    STORE_OK)
 		goto out;
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_challenge(&kw, tn, hmac);
-	if (!key_done(st, &kw, &k)) {
-		ret = STORE_INVAL;
+	if ((ret = challenge_get(st, txn, tn, hmac, kb, &k, &c)) != STORE_OK)
 		goto out;
-	}
-	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
-		goto out;
-	if (!challenge_decode(&k, &v, &c)) {
-		seterr(st, "corrupt challenge record");
-		ret = STORE_CORRUPT;
-		goto out;
-	}
 	if (c.state != STORE_CHALLENGE_UNUSED) {
 		seterr(st, "challenge is %s", c.state ==
 		    STORE_CHALLENGE_USED ? "used" : "already revoked");
@@ -3940,9 +3952,9 @@ store_challenge_use(struct store *st, const char *tenant,
 {
 	MDB_txn			*txn = NULL;
 	struct store_challenge	 c;
-	struct wbuf		 kw, w;
+	struct wbuf		 w;
 	uint8_t			 kb[KEY_MAX];
-	MDB_val			 k, v;
+	MDB_val			 k;
 	enum store_rc		 ret;
 
 	*why = R_CH_UNKNOWN;
@@ -3956,20 +3968,10 @@ store_challenge_use(struct store *st, const char *tenant,
 	}
 	if ((ret = txn_begin(st, 0, &txn)) != STORE_OK)
 		goto out;
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_challenge(&kw, tenant, hmac);
-	if (!key_done(st, &kw, &k)) {
-		ret = STORE_INVAL;
-		goto out;
-	}
 	/* Unknown here: never issued, or another tenant's. */
-	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
+	if ((ret = challenge_get(st, txn, tenant, hmac, kb, &k, &c)) !=
+	    STORE_OK)
 		goto out;
-	if (!challenge_decode(&k, &v, &c)) {
-		seterr(st, "corrupt challenge record");
-		ret = STORE_CORRUPT;
-		goto out;
-	}
 	ret = STORE_STATE;
 	switch (c.state) {
 	case STORE_CHALLENGE_REVOKED:
@@ -4031,11 +4033,11 @@ static enum store_rc
 challenge_settle(struct store *st, MDB_txn *txn, const struct store_req *r)
 {
 	struct store_challenge	 c;
-	struct wbuf		 kw, w;
+	struct wbuf		 w;
 	uint8_t			 kb[KEY_MAX], hmac[STORE_HASH_LEN];
 	char			 id[STORE_CHALLENGE_IDTEXT_MAX + 1];
 	char			 tn[STORE_TENANT_MAX + 1];
-	MDB_val			 k, v;
+	MDB_val			 k;
 	enum store_rc		 ret;
 
 	wb_heap(&w);
@@ -4055,19 +4057,8 @@ challenge_settle(struct store *st, MDB_txn *txn, const struct store_req *r)
 			ret = STORE_OK;
 		goto out;
 	}
-	wb_fixed(&kw, kb, sizeof(kb));
-	key_challenge(&kw, tn, hmac);
-	if (!key_done(st, &kw, &k)) {
-		ret = STORE_INVAL;
+	if ((ret = challenge_get(st, txn, tn, hmac, kb, &k, &c)) != STORE_OK)
 		goto out;
-	}
-	if ((ret = db_get(st, txn, TBL_CHALLENGE, &k, &v)) != STORE_OK)
-		goto out;
-	if (!challenge_decode(&k, &v, &c)) {
-		seterr(st, "corrupt challenge record");
-		ret = STORE_CORRUPT;
-		goto out;
-	}
 	if (!c.bound || c.settled || !reqkey_eq(&c.req, &r->key) ||
 	    memcmp(c.csr_hash, r->csr_hash, STORE_HASH_LEN) != 0)
 		goto out;
