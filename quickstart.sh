@@ -252,7 +252,9 @@ EOF
 
 # Stop what the demo started.
 demo_stop() {
-	trap - INT TERM EXIT
+	# A second signal must not cut the clean-up short.
+	trap "" INT TERM
+	trap - EXIT
 	say "stopping the demo"
 	for p in $pids $(cat "$top/demo/fcgi.pids" 2>/dev/null); do
 		kill "$p" 2>/dev/null || true
