@@ -113,6 +113,7 @@ pkioperation(struct server *s, const struct tenant *t, struct http_req *r,
 	lr->failinfo = eo->failinfo;
 	lr->reason = eo->reason;
 	lr->prev_ra = eo->prev_ra;
+	lr->renewal = eo->renewal;
 	if (eo->outcome != SCEP_OK)
 		return outcome_status(eo->outcome);
 	http_reply(r, 200, CT_PKI, eo->reply.data, eo->reply.len);

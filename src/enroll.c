@@ -820,6 +820,8 @@ do_enrol(struct op *op)
 		out_store(op, rc);
 		goto out;
 	}
+	/* Logged: a PKCSReq may be a renewal and a RenewalReq may not. */
+	op->out->renewal = renew;
 
 	/* Policy that binds every enrolment: the key and the subject. */
 	pk = X509_REQ_get0_pubkey(op->msg->csr);

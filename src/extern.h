@@ -289,6 +289,7 @@ struct log_req {
 	const char	*addr;		/* client address, escaped */
 	long		 ms;		/* time spent */
 	int		 prev_ra;	/* opened with the previous RA */
+	int		 renewal;	/* a renewal (INTEROP.md 6.3 step 4) */
 };
 
 /*

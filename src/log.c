@@ -174,8 +174,10 @@ field(const char *s, char *out, size_t outsz)
 
 /*
  * Log one request as key=value pairs on one line (syslog or stderr).
- * Free-text values (txid, reason) are quoted; ra=previous is added when
- * the previous RA of a CA rollover opened the message.  The priority
+ * Free-text values (txid, reason) are quoted; renewal=yes is added for
+ * an enrolment signed by a certificate the tenant issued (whatever its
+ * messageType), ra=previous when the previous RA of a CA rollover
+ * opened the message.  The priority
  * follows the outcome: LOG_INFO for OK, LOG_NOTICE for MALFORMED and
  * REJECT, LOG_ERR for INTERNAL.
  */
@@ -203,7 +205,7 @@ log_request(const struct log_req *r)
 
 	snprintf(line, sizeof(line),
 	    "tenant=%s op=%s txid=\"%s\" type=%s digest=%s cipher=%s "
-	    "outcome=%s status=%s failinfo=%s reason=\"%s\" addr=%s ms=%ld%s",
+	    "outcome=%s status=%s failinfo=%s reason=\"%s\" addr=%s ms=%ld%s%s",
 	    tenant, op, txid,
 	    r->has_type ? scep_msgtype_name(r->type) : "-",
 	    r->has_digest ? scep_digest_name(r->digest) : "-",
@@ -212,6 +214,7 @@ log_request(const struct log_req *r)
 	    r->has_status ? scep_status_name(r->status) : "-",
 	    r->has_failinfo ? scep_failinfo_name(r->failinfo) : "-",
 	    reason, addr, r->ms < 0 ? 0 : r->ms,
+	    r->renewal ? " renewal=yes" : "",
 	    r->prev_ra ? " ra=previous" : "");
 
 	switch (r->outcome) {

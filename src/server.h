@@ -115,6 +115,8 @@ struct enroll_out {
 	enum scep_failinfo	 failinfo;
 	const char		*reason;	/* static, or "-" */
 	int			 prev_ra;	/* opened by t->prev_msg */
+	int			 renewal;	/* an enrolment signed by a
+						 * certificate we issued */
 };
 
 /*

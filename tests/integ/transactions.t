@@ -27,6 +27,17 @@ ncerts() {
 	    awk 'NR > 1 && $5 == "scep"' | wc -l
 }
 
+# Whether the last PKIOperation line of the workers' log matches the
+# extended regex $1 (the line is written after the reply: wait 2 s).
+last_pkiop_matches() {
+	for i in $(seq 1 20); do
+		grep 'op=PKIOperation' "$T/scepd.log" | tail -n 1 |
+		    grep -qE "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # PENDING requests of tenant $1.
 npending() {
 	"$SCEPADM" -f "$CONF" request list --tenant "$1" | awk 'NR > 1' |
@@ -193,12 +204,16 @@ expect "renewal without a challenge on a manual tenant: SUCCESS" 0 \
     -O "$T/c2.pem" -K "$T/k2.pem" -w "$T/c2r.pem"
 check "renewed certificate verifies" openssl verify -CAfile \
     "$T/man/ca.crt" "$T/c2r.pem"
+check "the PKCSReq renewal is logged as one (renewal=yes)" \
+    last_pkiop_matches 'type=PKCSReq .*status=SUCCESS .*renewal=yes'
 
 # renewal_approval = same on a manual tenant: the renewal waits.
 expect "renewal_approval=same: first enrolment PENDING" 2 "$SCEPTEST" \
     -u "$URL/same/scep" enroll -n -k "$T/k11.pem" -s CN=same-1 \
     -c same-secret-1
 tx11=$(sed -n 's/^PENDING txid=//p' "$T/last.out")
+check "a first enrolment is not logged as a renewal" \
+    last_pkiop_matches 'type=PKCSReq .*status=PENDING .*ms=[0-9]+$'
 check "renewal_approval=same: approve" "$SCEPADM" -f "$CONF" request \
     approve "$(request_id same CN=same-1)"
 expect "renewal_approval=same: poll gets the certificate" 0 "$SCEPTEST" \
