@@ -1041,13 +1041,36 @@ tcerts_free(struct tcerts *tc)
 	memset(tc, 0, sizeof(*tc));
 }
 
+/*
+ * Whether t's rollover has switched at now: the workers serve its next
+ * CA and RA (src/tenant.c) until ca rollover --finish renames them.
+ */
+static int
+rollover_switched_at(const struct conf_tenant *t, time_t now)
+{
+	return t->next_ca_key != NULL && t->rollover_at <= now;
+}
+
+static int
+rollover_switched(const struct conf_tenant *t)
+{
+	return rollover_switched_at(t, time(NULL));
+}
+
 /* Read the certificate files of tenant t; 1, or 0 after a message. */
 static int
 tcerts_read(const struct conf_tenant *t, struct tcerts *tc)
 {
+	const char	*ca = t->ca_cert, *ra = t->ra_cert;
+
+	/* After a rollover's switch the next pair serves (tenant.c). */
+	if (rollover_switched(t)) {
+		ca = t->next_ca_cert;
+		ra = t->next_ra_cert;
+	}
 	memset(tc, 0, sizeof(*tc));
-	if ((tc->ca = read_cert(t->ca_cert)) == NULL ||
-	    (t->ra_cert != NULL && (tc->ra = read_cert(t->ra_cert)) == NULL) ||
+	if ((tc->ca = read_cert(ca)) == NULL ||
+	    (ra != NULL && (tc->ra = read_cert(ra)) == NULL) ||
 	    (t->chain != NULL && (tc->chain = read_certs(t->chain)) == NULL)) {
 		tcerts_free(tc);
 		return 0;
@@ -1087,7 +1110,18 @@ tenant_facts(const struct conf_tenant *t, const struct tcerts *tc, json_t *o)
 	    !jset_str(o, "webhook_url", t->webhook_url) ||
 	    !jset_str(o, "ca_cert_file", t->ca_cert) ||
 	    !jset_str(o, "ra_cert_file", t->ra_cert) ||
-	    !jset_str(o, "chain_file", t->chain))
+	    !jset_str(o, "chain_file", t->chain) ||
+	    !jset_str(o, "previous_ca_cert_file", t->previous_ca_cert))
+		return 0;
+	/*
+	 * A rollover: when it switches, and whether the ca_ and ra_ facts
+	 * below are already those of the next pair.
+	 */
+	if (t->next_ca_cert != NULL && t->next_ca_key != NULL &&
+	    (!jset_str(o, "next_ca_cert_file", t->next_ca_cert) ||
+	    !jset_time(o, "rollover_at", t->rollover_at) ||
+	    !jset_str(o, "rollover", rollover_switched(t) ?
+	    "switched (run scepadm ca rollover --finish)" : "pending")))
 		return 0;
 	if (tc == NULL)
 		return 1;
@@ -1608,7 +1642,7 @@ rollover_allowed(const struct conf_tenant *t, X509 *ca, time_t now)
 {
 	char	 when[32], issuer[512];
 
-	if (t->next_ca_key != NULL && t->rollover_at <= now) {
+	if (rollover_switched_at(t, now)) {
 		iso_time(t->rollover_at, when, sizeof(when));
 		warnx("tenant %s switched to its next CA at %s: run scepadm "
 		    "ca rollover %s --finish first", t->name, when, t->name);

@@ -210,6 +210,17 @@ expect "a second rollover while pending is refused" 1 "$SCEPADM" \
 grep_out "  saying it is pending" "already pending"
 expect "--finish before the switch is refused" 1 "$SCEPADM" -f "$CONF" \
     ca rollover roll --finish
+# tenant show: which CA serves, and the rollover.
+show_has() {
+	"$SCEPADM" -f "$CONF" tenant show roll --json | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+assert o["ca_sha256_fingerprint"] == sys.argv[1], o
+assert o["rollover"].startswith(sys.argv[2]), o
+assert o["next_ca_cert_file"].endswith("ca-next.crt"), o' "$1" "$2"
+}
+check "tenant show before the switch: the first CA, rollover pending" \
+    show_has "$(fpr "$D/ca.crt")" pending
 
 # The switch: no signal, no configuration change.
 conf_sum=$(sha256sum <"$CONF")
@@ -232,6 +243,8 @@ check "  without a configuration change" test \
     "$(sha256sum <"$CONF")" = "$conf_sum"
 check "  the workers reloaded at the switch time" grep -q \
     "CA rollover due" "$T/scepd.log"
+check "tenant show after the switch: the next CA, switched" \
+    show_has "$(fpr "$D/ca-next.crt")" switched
 expect "GetCACaps: no GetNextCACert after the switch" 1 sh -c \
     "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
 check "a new enrolment after the switch" enrol 3 roll-3
