@@ -32,27 +32,14 @@
 struct signer {
 	X509		*cert;
 	EVP_PKEY	*key;
+	uint8_t		 keyhash[32];		/* signer_get0_keyhash() */
 	char		 id[CA_ID_LEN + 1];	/* see signer_get0_id() */
 };
 
 /*
- * Write the id of certificate x (ca.h: CA_ID_BYTES of the SHA-256 of its
- * SubjectPublicKeyInfo, lowercase hex) into id.  Returns 1 or 0.
- */
-static int
-ca_id(X509 *x, char id[CA_ID_LEN + 1])
-{
-	uint8_t			 md[32];
-
-	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(x), md))
-		return 0;
-	hex_lower(md, CA_ID_BYTES, id);
-	return 1;
-}
-
-/*
- * A signer over cert and key; both are up-referenced.  Its id is
- * computed here, once per load, so that issuing never hashes the key.
+ * A signer over cert and key; both are up-referenced.  Its key hash and
+ * id are computed here, once per load, so that no request hashes the
+ * key.
  * Returns NULL if the key does not match the certificate or out of
  * memory.
  */
@@ -65,10 +52,12 @@ signer_new(X509 *cert, EVP_PKEY *key)
 		return NULL;
 	if ((s = OPENSSL_zalloc(sizeof(*s))) == NULL)
 		return NULL;
-	if (!ca_id(cert, s->id)) {
+	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(cert), s->keyhash)) {
 		OPENSSL_free(s);
 		return NULL;
 	}
+	/* The id: the first CA_ID_BYTES of that hash (ca.h). */
+	hex_lower(s->keyhash, CA_ID_BYTES, s->id);
 	X509_up_ref(cert);
 	EVP_PKEY_up_ref(key);
 	s->cert = cert;
@@ -150,6 +139,13 @@ const char *
 signer_get0_id(const struct signer *s)
 {
 	return s->id;
+}
+
+/* The SHA-256 of the signer's SubjectPublicKeyInfo, borrowed; ca.h. */
+const uint8_t *
+signer_get0_keyhash(const struct signer *s)
+{
+	return s->keyhash;
 }
 
 /* Whether s[0..len) is CA_ID_LEN lowercase hex digits; see ca.h. */

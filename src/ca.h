@@ -61,6 +61,12 @@ int		 signer_is_rsa(const struct signer *);
  * by signer_new(); borrowed.
  */
 const char	*signer_get0_id(const struct signer *);
+/*
+ * The SHA-256 of the signer certificate's SubjectPublicKeyInfo (32
+ * bytes, as ca_pubkey_hash()), computed once by signer_new(); borrowed.
+ * The store names a CA's CRL by it.
+ */
+const uint8_t	*signer_get0_keyhash(const struct signer *);
 /* Whether s[0..len) has the form of an id: CA_ID_LEN lowercase hex. */
 int		 ca_id_valid(const char *s, size_t len);
 

@@ -92,7 +92,6 @@ crl_generate(struct server *s, const struct tenant *t,
 	struct revlist	 l;
 	X509_CRL	*crl = NULL;
 	unsigned char	*der = NULL;
-	uint8_t		 caid[STORE_HASH_LEN];
 	uint64_t	 number;
 	size_t		 i;
 	int		 len;
@@ -100,8 +99,6 @@ crl_generate(struct server *s, const struct tenant *t,
 
 	memset(&l, 0, sizeof(l));
 	l.ca = signer_get0_cert(ca);
-	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(l.ca), caid))
-		goto out;
 	if ((rc = store_crl_reserve_number(s->store, t->conf->name,
 	    &number)) != STORE_OK)
 		goto out;
@@ -118,8 +115,8 @@ crl_generate(struct server *s, const struct tenant *t,
 	    t->conf->crl_days)) == NULL ||
 	    (len = i2d_X509_CRL(crl, &der)) <= 0)
 		goto out;
-	rc = store_crl_put(s->store, t->conf->name, caid, number, now, der,
-	    (size_t)len);
+	rc = store_crl_put(s->store, t->conf->name, signer_get0_keyhash(ca),
+	    number, now, der, (size_t)len);
 	if (rc == STORE_OK && out != NULL &&
 	    !scep_buf_set(out, der, (size_t)len))
 		rc = STORE_ERROR;
@@ -141,14 +138,12 @@ crl_current(struct server *s, const struct tenant *t,
     const struct signer *ca, time_t now, struct scep_buf *out)
 {
 	struct store_crl	*c = NULL;
-	uint8_t			 caid[STORE_HASH_LEN];
 	enum store_rc		 rc = STORE_ERROR;
 	int			 tries;
 
-	if (!ca_pubkey_hash(X509_get_X509_PUBKEY(signer_get0_cert(ca)), caid))
-		return STORE_ERROR;
 	for (tries = 0; tries < 3; tries++) {
-		rc = store_crl_get(s->store, t->conf->name, caid, &c);
+		rc = store_crl_get(s->store, t->conf->name,
+		    signer_get0_keyhash(ca), &c);
 		if (rc == STORE_OK && now < c->this_update +
 		    t->conf->crl_days - t->conf->crl_margin) {
 			if (!scep_buf_set(out, c->der, c->der_len))
