@@ -1404,6 +1404,7 @@ cmd_tenant_import(const struct adm *a, const struct cmd *c, int argc,
 {
 	struct conf	*conf = NULL;
 	struct tcerts	 tc;
+	struct pki	 pk;
 	struct ident	 none;
 	struct group	*gr;
 	struct conf_kv	 kv[12];
@@ -1506,10 +1507,13 @@ cmd_tenant_import(const struct adm *a, const struct cmd *c, int argc,
 	}
 	if (!make_dir(tdir, gid != (gid_t)-1 ? 0750 : 0755, gid, &dir_made))
 		goto out;
-	if (!(made[TF_CA_KEY] = write_key(paths[TF_CA_KEY], cakey, gid)) ||
-	    !(made[TF_CA_CRT] = write_cert(paths[TF_CA_CRT], tc.ca, gid)) ||
-	    !(made[TF_RA_KEY] = write_key(paths[TF_RA_KEY], rakey, gid)) ||
-	    !(made[TF_RA_CRT] = write_cert(paths[TF_RA_CRT], tc.ra, gid)))
+	/* Borrowed into a struct pki for the writer tenant create uses. */
+	memset(&pk, 0, sizeof(pk));
+	pk.cakey = cakey;
+	pk.cacert = tc.ca;
+	pk.rakey = rakey;
+	pk.racert = tc.ra;
+	if (!pki_write(&pk, paths, gid, made))
 		goto out;
 	if (tc.chain != NULL) {
 		if ((b = BIO_new(BIO_s_mem())) == NULL)
