@@ -17,7 +17,9 @@
 # RA and the certificate comes from the new CA; an envelope to an
 # unrelated certificate stays FAILURE badMessageCheck.  Then --finish
 # rewrites the configuration (previous_ca_* and previous_ra_*) and the
-# same holds.
+# same holds.  On a second, manual tenant switching at the same time, a
+# request PENDING before the switch is approved after it and polled by
+# a client that still encrypts to the old RA.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
 # Seconds from the rollover to the switch: time for the checks before.
@@ -129,6 +131,9 @@ setup() {
 	make_conf
 	make_tenant roll --challenge static --password roll-secret-1 ||
 	    return 1
+	# A manual tenant: a request PENDING across the switch.
+	make_tenant rollm --challenge static --password rollm-secret-1 \
+	    --approval manual || return 1
 	# The port start_nginx_fcgi will take (free_port is deterministic).
 	base=http://127.0.0.1:$(free_port 1)
 	sed -i "/^\[tenant roll\]\$/a crl_base_url = $base" "$CONF" ||
@@ -156,11 +161,24 @@ check "c1 names the first CA's CRL" test "$(dp_of "$T/c1.pem")" = \
 expect "GetCACaps: no GetNextCACert before a rollover" 1 sh -c \
     "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
 
+# A request PENDING on the manual tenant, its client holding rollm's
+# first RA and CA.
+M=$URL/rollm/scep
+DM=$T/rollm
+cat "$DM/ra.crt" "$DM/ca.crt" >"$T/m-cacerts.pem"
+expect "rollm: a request PENDING before the rollover" 2 "$SCEPTEST" \
+    -u "$M" enroll -n -k "$T/k9.pem" -s CN=rollm-1 -c rollm-secret-1 \
+    --cacerts "$T/m-cacerts.pem"
+txm=$(sed -n 's/^PENDING txid=//p' "$T/last.out")
+
 # The rollover.
 check "scepadm ca rollover --in ${SWITCH_IN}s" "$SCEPADM" -f "$CONF" ca \
     rollover roll --in "${SWITCH_IN}s"
 t0=$(date +%s)
 cp "$T/last.out" "$T/rollover.out"
+check "rollm: ca rollover --at the same time" "$SCEPADM" -f "$CONF" ca \
+    rollover rollm --at "$(date -u -d "@$((t0 + SWITCH_IN))" \
+    +%Y-%m-%dT%H:%M:%SZ)"
 # Workers look at the file once a second at most.
 sleep 1.1
 grep_out "it prints the switch time" "^Switch: [0-9]{4}-[0-9]{2}-[0-9]{2}T"
@@ -245,6 +263,22 @@ check "  the workers reloaded at the switch time" grep -q \
     "CA rollover due" "$T/scepd.log"
 check "tenant show after the switch: the next CA, switched" \
     show_has "$(fpr "$D/ca-next.crt")" switched
+
+# The PENDING request across the switch: approved now, polled by a
+# client that still encrypts to the old RA; the certificate comes from
+# the new CA (which the client is given to check the issuer).
+cat "$DM/ca-next.crt" >>"$T/m-cacerts.pem"
+check "rollm: approve the request after the switch" sh -c \
+    "'$SCEPADM' -f '$CONF' request approve \"\$('$SCEPADM' -f '$CONF' \
+    request list --tenant rollm | awk '\$3 == \"CN=rollm-1\" { print \$1 }')\""
+expect "rollm: the poll to the old RA gets SUCCESS" 0 "$SCEPTEST" \
+    -u "$M" poll -k "$T/k9.pem" -s CN=rollm-1 -t "$txm" \
+    --cacerts "$T/m-cacerts.pem" -w "$T/c9.pem"
+check "  the certificate chains to rollm's new CA" openssl verify \
+    -CAfile "$DM/ca-next.crt" "$T/c9.pem"
+check "  the poll was opened by the previous RA" sh -c \
+    "grep 'tenant=rollm op=PKIOperation' '$T/scepd.log' | tail -n 1 |
+    grep -q 'ra=previous'"
 expect "GetCACaps: no GetNextCACert after the switch" 1 sh -c \
     "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
 check "a new enrolment after the switch" enrol 3 roll-3
@@ -335,6 +369,8 @@ expect "renewing revoked c2 without a challenge is refused" 3 \
 # --finish: the new files become the current ones.
 check "scepadm ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
     roll --finish
+check "rollm: ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
+    rollm --finish
 check "  ca_cert names the new CA" grep -q "^ca_cert = $D/ca-next.crt\$" \
     "$CONF"
 check "  previous_ca_cert names the old CA" grep -q \
