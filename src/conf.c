@@ -237,6 +237,7 @@ static const struct key keys[] = {
 	{ "validity", T(validity), KT_DUR, HOUR, 3650 * DAY, NULL, NULL, 0 },
 	{ "webhook_allow_http_loopback", T(webhook_allow_http_loopback),
 	    KT_BOOL, 0, 0, NULL, NULL, 0 },
+	{ "webhook_ca", T(webhook_ca), KT_PATH, 0, 0, NULL, NULL, 0 },
 	{ "webhook_fail", T(webhook_fail), KT_ENUM, 0, 0, webhook_fail_names,
 	    NULL, 0 },
 	{ "webhook_secret", T(webhook_secret), KT_SECRET, 0, 0, NULL, NULL,
@@ -836,6 +837,7 @@ tenant_free(struct conf_tenant *t)
 	free(t->previous_ra_cert);
 	free(t->previous_ra_key);
 	free(t->webhook_url);
+	free(t->webhook_ca);
 	free(t->subject_pattern);
 	free(t->crl_base_url);
 	free(t);
@@ -1011,7 +1013,7 @@ tenant_end(struct parse *p)
 {
 	static const char *const wh[] = { "webhook_url", "webhook_secret",
 	    "webhook_timeout", "webhook_wait", "webhook_fail",
-	    "webhook_allow_http_loopback" };
+	    "webhook_allow_http_loopback", "webhook_ca" };
 	struct conf_tenant	*t = p->t;
 	size_t			 i;
 
@@ -1062,6 +1064,11 @@ tenant_end(struct parse *p)
 			    "webhook_url must be https (http only to the "
 			    "loopback address with "
 			    "webhook_allow_http_loopback = yes) in "
+			    "[tenant %s]", t->name);
+		if (t->webhook_ca != NULL &&
+		    strncmp(t->webhook_url, "https://", 8) != 0)
+			return perr_at(p, seen_line(p, "webhook_ca"),
+			    "webhook_ca needs an https webhook_url in "
 			    "[tenant %s]", t->name);
 	} else {
 		for (i = 0; i < NELEM(wh); i++)

@@ -306,6 +306,7 @@ claim_and_start(struct disp *d, size_t jobs)
 		in.secret_len = t->conf->webhook_secret_len;
 		in.timeout = (long)t->conf->webhook_timeout;
 		in.allow_http = t->conf->webhook_allow_http_loopback;
+		in.cafile = t->conf->webhook_ca;
 		in.id = jc->id;
 		in.tenant = t->conf->name;
 		/*

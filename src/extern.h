@@ -136,6 +136,7 @@ struct conf_tenant {
 
 	/* Webhook approval. */
 	char		*webhook_url;
+	char		*webhook_ca;	/* PEM CAs for its https, or NULL */
 	char		*webhook_secret;	/* cleansed on free */
 	size_t		 webhook_secret_len;
 	time_t		 webhook_timeout;

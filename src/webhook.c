@@ -354,6 +354,11 @@ wh_add(struct wh *w, const struct wh_call_in *in, void *arg,
 	    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK)
 		goto out;
+	/* The tenant's own CAs replace the system's (webhook_ca). */
+	if (in->cafile != NULL && (curl_easy_setopt(c->easy, CURLOPT_CAINFO,
+	    in->cafile) != CURLE_OK || curl_easy_setopt(c->easy,
+	    CURLOPT_CAPATH, NULL) != CURLE_OK))
+		goto out;
 	/* A loopback call never goes through a proxy. */
 	if (!https && curl_easy_setopt(c->easy, CURLOPT_NOPROXY, "*") !=
 	    CURLE_OK)

@@ -31,6 +31,8 @@ struct wh_call_in {
 	size_t		 secret_len;
 	long		 timeout;	/* seconds, whole call */
 	int		 allow_http;	/* http:// allowed (loopback) */
+	const char	*cafile;	/* PEM CAs trusted for https, or
+					 * NULL: the system's */
 	const char	*id;		/* "_id" */
 	const char	*tenant;
 	const char	*type;		/* "PKCSReq" or "RenewalReq" */

@@ -76,14 +76,23 @@ setup() {
 	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 -days 1 \
 	    -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null || return 1
+	# The same server trusted through webhook_ca: its certificate is
+	# its own CA.
+	make_tenant tlsca --challenge static --password tlsca-chal-UNIQ \
+	    --approval manual || return 1
+	sed -i "/^\[tenant tlsca\]\$/,/^\[/ s/^approval = manual\$/approval = webhook/" \
+	    "$CONF" || return 1
+	set_keys tlsca "webhook_url = https://127.0.0.1:$TLSPORT/ok" \
+	    "webhook_secret = $SECRET" "webhook_timeout = 2s" \
+	    "webhook_fail = reject" "webhook_ca = $T/tls.crt" || return 1
 	grep -q '^approval = webhook$' "$CONF" || return 1
-	for i in $(seq 1 17); do
+	for i in $(seq 1 18); do
 		openssl genpkey -algorithm RSA \
 		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
 		    2>/dev/null &
 	done
 	wait
-	for i in $(seq 1 17); do
+	for i in $(seq 1 18); do
 		[ -s "$T/k$i.pem" ] || return 1
 	done
 	python3 "$WHSERVER" "$WHPORT" "$WHLOG" >"$T/whserver.out" 2>&1 &
@@ -236,6 +245,11 @@ check "https to an untrusted certificate: FAILURE" poll_until tls 16 \
 check "the TLS verification failure is logged, nothing was posted" sh -c \
     "grep -E 'tls:.*rejected: webhook error: .*(SSL|certificate)' \
     '$T/webhookd.log' && test ! -s '$WHLOG.tls'"
+# https to the same server with webhook_ca naming its certificate.
+expect "https with webhook_ca: PENDING at first" 2 enrol tlsca 18 wh-tlsca
+check "https with webhook_ca: the webhook's OK issues" poll_until tlsca \
+    18 wh-tlsca "$TX" 0
+check "the call reached the https server" test -s "$WHLOG.tls"
 
 # webhook_fail = pending: the request waits for an operator.
 for tn in nop huge down; do

@@ -1164,6 +1164,14 @@ START_TEST(test_policy_errors)
 		refuse(big, 4, "crl_base_url is longer than 512 bytes");
 	}
 	refuse("[tenant w]\n" KEYS "approval = webhook\n"
+	    "webhook_url = http://127.0.0.1/x\n"
+	    "webhook_allow_http_loopback = yes\n"
+	    "webhook_ca = /k/hooks-ca.pem\n"
+	    "webhook_secret = 0123456789abcdef\n", 7,
+	    "webhook_ca needs an https webhook_url in [tenant w]");
+	refuse("[tenant w]\n" KEYS "webhook_ca = /k/hooks-ca.pem\n", 4,
+	    "webhook_ca needs approval = webhook in [tenant w]");
+	refuse("[tenant w]\n" KEYS "approval = webhook\n"
 	    "webhook_url = https:///x\n", 5,
 	    "webhook_url 'https:///x' has no host");
 	c = load("[tenant w]\n" KEYS "approval = webhook\n"
@@ -1173,7 +1181,10 @@ START_TEST(test_policy_errors)
 	    "webhook_secret = 0123456789abcdef\n"
 	    "[tenant v]\n" KEYS "approval = webhook\n"
 	    "webhook_url = https://hooks.example.com/scep\n"
+	    "webhook_ca = /k/hooks-ca.pem\n"
 	    "webhook_secret = 0123456789abcdef\n");
+	ck_assert_ptr_null(c->tenants[0]->webhook_ca);
+	ck_assert_str_eq(c->tenants[1]->webhook_ca, "/k/hooks-ca.pem");
 	/* An explicit renewal_approval wins over the webhook default. */
 	ck_assert_int_eq(c->tenants[0]->renewal_approval, CONF_RENEWAL_AUTO);
 	ck_assert_int_eq(c->tenants[1]->renewal_approval, CONF_RENEWAL_SAME);
