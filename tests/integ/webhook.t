@@ -26,19 +26,24 @@ set_keys() {
 }
 
 # webhook_tenant NAME PATH FAIL [extra settings...]: a webhook tenant
-# (static challenge NAME-chal-UNIQ) calling http://127.0.0.1:WHPORT/PATH,
-# webhook_timeout $WHTIMEOUT (default 2s).
+# (static challenge NAME-chal-UNIQ) calling $URLBASE/PATH (default
+# http://127.0.0.1:URLPORT, loopback http allowed), webhook_timeout
+# $WHTIMEOUT (default 2s).
 webhook_tenant() {
 	name=$1
 	path=$2
 	fail=$3
 	shift 3
+	base=${URLBASE:-http://127.0.0.1:$URLPORT}
 	make_tenant "$name" --challenge static \
 	    --password "$name-chal-UNIQ" --approval manual || return 1
 	sed -i "/^\[tenant $name\]\$/,/^\[/ s/^approval = manual\$/approval = webhook/" \
 	    "$CONF" || return 1
-	set_keys "$name" "webhook_url = http://127.0.0.1:$URLPORT/$path" \
-	    "webhook_secret = $SECRET" "webhook_allow_http_loopback = yes" \
+	case $base in
+	http://*) set -- "$@" "webhook_allow_http_loopback = yes" ;;
+	esac
+	set_keys "$name" "webhook_url = $base/$path" \
+	    "webhook_secret = $SECRET" \
 	    "webhook_timeout = ${WHTIMEOUT:-2s}" "webhook_fail = $fail" "$@"
 }
 
@@ -66,25 +71,15 @@ setup() {
 	while [ "$TLSPORT" = "$WHPORT" ] || [ "$TLSPORT" = "$DOWNPORT" ]; do
 		TLSPORT=$((TLSPORT + 1))
 	done
-	make_tenant tls --challenge static --password tls-chal-UNIQ \
-	    --approval manual || return 1
-	sed -i "/^\[tenant tls\]\$/,/^\[/ s/^approval = manual\$/approval = webhook/" \
-	    "$CONF" || return 1
-	set_keys tls "webhook_url = https://127.0.0.1:$TLSPORT/ok" \
-	    "webhook_secret = $SECRET" "webhook_timeout = 2s" \
-	    "webhook_fail = reject" || return 1
+	URLBASE=https://127.0.0.1:$TLSPORT webhook_tenant tls ok reject ||
+	    return 1
 	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 -days 1 \
 	    -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null || return 1
 	# The same server trusted through webhook_ca: its certificate is
 	# its own CA.
-	make_tenant tlsca --challenge static --password tlsca-chal-UNIQ \
-	    --approval manual || return 1
-	sed -i "/^\[tenant tlsca\]\$/,/^\[/ s/^approval = manual\$/approval = webhook/" \
-	    "$CONF" || return 1
-	set_keys tlsca "webhook_url = https://127.0.0.1:$TLSPORT/ok" \
-	    "webhook_secret = $SECRET" "webhook_timeout = 2s" \
-	    "webhook_fail = reject" "webhook_ca = $T/tls.crt" || return 1
+	URLBASE=https://127.0.0.1:$TLSPORT webhook_tenant tlsca ok reject \
+	    "webhook_ca = $T/tls.crt" || return 1
 	grep -q '^approval = webhook$' "$CONF" || return 1
 	for i in $(seq 1 18); do
 		openssl genpkey -algorithm RSA \
