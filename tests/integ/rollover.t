@@ -19,7 +19,9 @@
 # rewrites the configuration (previous_ca_* and previous_ra_*) and the
 # same holds.  On a second, manual tenant switching at the same time, a
 # request PENDING before the switch is approved after it and polled by
-# a client that still encrypts to the old RA.
+# a client that still encrypts to the old RA; on a third, single-CA
+# tenant (--no-ra), the previous CA itself opens an old client's
+# message.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
 # Seconds from the rollover to the switch: time for the checks before.
@@ -134,11 +136,14 @@ setup() {
 	# A manual tenant: a request PENDING across the switch.
 	make_tenant rollm --challenge static --password rollm-secret-1 \
 	    --approval manual || return 1
+	# A single-CA tenant (--no-ra): its previous CA opens messages.
+	make_tenant rolls --challenge static --password rolls-secret-1 \
+	    --no-ra || return 1
 	# The port start_nginx_fcgi will take (free_port is deterministic).
 	base=http://127.0.0.1:$(free_port 1)
 	sed -i "/^\[tenant roll\]\$/a crl_base_url = $base" "$CONF" ||
 	    return 1
-	for i in 1 2 3 4 5 6 7 8 9; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		newkey "$i" || return 1
 	done
 	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=unrelated \
@@ -176,9 +181,11 @@ check "scepadm ca rollover --in ${SWITCH_IN}s" "$SCEPADM" -f "$CONF" ca \
     rollover roll --in "${SWITCH_IN}s"
 t0=$(date +%s)
 cp "$T/last.out" "$T/rollover.out"
+at=$(date -u -d "@$((t0 + SWITCH_IN))" +%Y-%m-%dT%H:%M:%SZ)
 check "rollm: ca rollover --at the same time" "$SCEPADM" -f "$CONF" ca \
-    rollover rollm --at "$(date -u -d "@$((t0 + SWITCH_IN))" \
-    +%Y-%m-%dT%H:%M:%SZ)"
+    rollover rollm --at "$at"
+check "rolls (--no-ra): ca rollover --at the same time" "$SCEPADM" \
+    -f "$CONF" ca rollover rolls --at "$at"
 # Workers look at the file once a second at most.
 sleep 1.1
 grep_out "it prints the switch time" "^Switch: [0-9]{4}-[0-9]{2}-[0-9]{2}T"
@@ -279,6 +286,19 @@ check "  the certificate chains to rollm's new CA" openssl verify \
 check "  the poll was opened by the previous RA" sh -c \
     "grep 'tenant=rollm op=PKIOperation' '$T/scepd.log' | tail -n 1 |
     grep -q 'ra=previous'"
+
+# A single-CA tenant: a client holding only the old CA certificate
+# enrols; the old CA opens the message and signs the reply, the new CA
+# issues.
+cat "$T/rolls/ca.crt" "$T/rolls/ca-next.crt" >"$T/s-cacerts.pem"
+expect "rolls: enrolment to the old CA after the switch" 0 "$SCEPTEST" \
+    -u "$URL/rolls/scep" enroll -k "$T/k10.pem" -s CN=rolls-1 \
+    -c rolls-secret-1 --cacerts "$T/s-cacerts.pem" -w "$T/cs1.pem"
+check "  chains to the new CA" openssl verify -CAfile \
+    "$T/rolls/ca-next.crt" "$T/cs1.pem"
+check "  opened by the previous CA" sh -c \
+    "grep 'tenant=rolls op=PKIOperation' '$T/scepd.log' | tail -n 1 |
+    grep -q 'ra=previous'"
 expect "GetCACaps: no GetNextCACert after the switch" 1 sh -c \
     "'$SCEPTEST' -u '$S' getcaps | grep -qw GetNextCACert"
 check "a new enrolment after the switch" enrol 3 roll-3
@@ -371,6 +391,8 @@ check "scepadm ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
     roll --finish
 check "rollm: ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
     rollm --finish
+check "rolls: ca rollover --finish" "$SCEPADM" -f "$CONF" ca rollover \
+    rolls --finish
 check "  ca_cert names the new CA" grep -q "^ca_cert = $D/ca-next.crt\$" \
     "$CONF"
 check "  previous_ca_cert names the old CA" grep -q \
