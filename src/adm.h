@@ -237,7 +237,8 @@ json_t	*row_new(json_t *);
 int	cert_facts(X509 *, const char *, json_t *);
 /* A GENERAL_NAMES as "DNS:x" strings appended to an array; 1 or 0. */
 int	sans_json(const GENERAL_NAMES *, json_t *);
-/* An object as JSON or "key: value" lines, flushed; 1 or 0. */
+/* An object as JSON or "key: value" lines, flushed; 1, or 0 after a
+ * message. */
 int	print_obj(json_t *, int);
 /* An array of objects as JSON or aligned columns, unflushed; 1 or 0. */
 int	print_table(json_t *, const char *const [], const char *const [],

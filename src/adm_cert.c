@@ -832,10 +832,8 @@ cmd_cert_show(const struct adm *a, const struct cmd *c, int argc,
 		    !sans_json(gn, arr))
 			goto oom;
 	}
-	if (!print_obj(o, json)) {
-		warn("stdout");
+	if (!print_obj(o, json))
 		goto out;
-	}
 	rc = EXIT_OK;
 	goto out;
 oom:

@@ -438,10 +438,8 @@ cmd_request_show(const struct adm *a, const struct cmd *c, int argc,
 		if (!jset_str(o, "reason", buf))
 			goto oom;
 	}
-	if (!print_obj(o, json)) {
-		warn("stdout");
+	if (!print_obj(o, json))
 		goto out;
-	}
 	rc = EXIT_OK;
 	goto out;
 oom:

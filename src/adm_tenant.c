@@ -1212,10 +1212,8 @@ cmd_tenant_show(const struct adm *a, const struct cmd *c, int argc,
 	if (tc.chain != NULL && json_object_set_new(o, "chain_certs",
 	    json_integer(sk_X509_num(tc.chain))) != 0)
 		goto out;
-	if (!print_obj(o, json)) {
-		warn("stdout");
+	if (!print_obj(o, json))
 		goto out;
-	}
 	rc = EXIT_OK;
 out:
 	json_decref(o);

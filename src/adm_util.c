@@ -947,7 +947,8 @@ sans_json(const GENERAL_NAMES *gn, json_t *a)
 
 /*
  * Print the object o: JSON, or one "key: value" line per member (in
- * insertion order; arrays joined by ", ").  Returns 1 or 0.
+ * insertion order; arrays joined by ", ").  Returns 1, or 0 after a
+ * message.
  */
 int
 print_obj(json_t *o, int json)
@@ -958,9 +959,9 @@ print_obj(json_t *o, int json)
 
 	if (json) {
 		if (json_dumpf(o, stdout, JSON_INDENT(2)) != 0)
-			return 0;
+			goto fail;
 		putchar('\n');
-		return fflush(stdout) == 0;
+		goto flush;
 	}
 	json_object_foreach(o, key, v) {
 		printf("%s: ", key);
@@ -977,7 +978,12 @@ print_obj(json_t *o, int json)
 			fputs(json_is_true(v) ? "yes" : "no", stdout);
 		putchar('\n');
 	}
-	return fflush(stdout) == 0;
+flush:
+	if (fflush(stdout) == 0)
+		return 1;
+fail:
+	warn("stdout");
+	return 0;
 }
 
 /* The width of UTF-8 text in characters (continuation bytes skipped). */

@@ -64,7 +64,7 @@ entries_become() {
 
 make_conf
 check "tenant with replay_window = 1h" make_tenant hk --password hk-secret-1
-sed -i "/^\[tenant hk\]\$/a replay_window = 1h" "$CONF"
+set_keys hk "replay_window = 1h"
 check "start nginx and spawn-fcgi" start_nginx_fcgi
 expect "first enrolment" 0 "$SCEPTEST" -u "$URL/hk/scep" enroll \
     -k "$T/k1.pem" -s CN=hk-1 -c hk-secret-1

@@ -9,15 +9,6 @@
 # ever written to the log or the database.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
-# Settings appended right after a tenant's section header.
-set_keys() {
-	name=$1
-	shift
-	for kv in "$@"; do
-		sed -i "/^\[tenant $name\]\$/a $kv" "$CONF" || return 1
-	done
-}
-
 # Every password made here, one a line, for the leak checks at the end.
 PWS=$T/passwords
 
@@ -56,15 +47,7 @@ setup() {
 	make_tenant stat --challenge static || return 1
 	set_keys otps "reissue_window = 0s" || return 1
 	: >"$PWS"
-	for i in $(seq 1 12); do
-		openssl genpkey -algorithm RSA \
-		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
-		    2>/dev/null &
-	done
-	wait
-	for i in $(seq 1 12); do
-		[ -s "$T/k$i.pem" ] || return 1
-	done
+	make_keys 12 || return 1
 }
 
 check "set up the tenants and keys" setup

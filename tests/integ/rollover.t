@@ -58,12 +58,6 @@ serial_of() {
 	openssl x509 -in "$1" -noout -serial | sed 's/.*=//'
 }
 
-# newkey N: an RSA key in $T/kN.pem.
-newkey() {
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	    -out "$T/k$1.pem" 2>/dev/null
-}
-
 # enrol N CN: a first enrolment of key N into $T/cN.pem.
 enrol() {
 	"$SCEPTEST" -u "$S" enroll -k "$T/k$1.pem" -s "CN=$2" \
@@ -141,11 +135,8 @@ setup() {
 	    --no-ra || return 1
 	# The port start_nginx_fcgi will take (free_port is deterministic).
 	base=http://127.0.0.1:$(free_port 1)
-	sed -i "/^\[tenant roll\]\$/a crl_base_url = $base" "$CONF" ||
-	    return 1
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		newkey "$i" || return 1
-	done
+	set_keys roll "crl_base_url = $base" || return 1
+	make_keys 10 || return 1
 	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=unrelated \
 	    -days 2 -keyout "$T/other.key" -out "$T/other.crt" 2>/dev/null
 }

@@ -11,15 +11,6 @@
 # made first and polled last: the file runs for a little over a minute.
 . "${top_srcdir:-.}/tests/integ/lib.sh"
 
-# Settings appended right after a tenant's section header.
-set_keys() {
-	name=$1
-	shift
-	for kv in "$@"; do
-		sed -i "/^\[tenant $name\]\$/a $kv" "$CONF" || return 1
-	done
-}
-
 # Certificates issued through SCEP to tenant $1 (cert list also shows
 # the RA certificate, origin "ra": not counted).
 ncerts() {
@@ -77,16 +68,7 @@ setup() {
 	set_keys short "reissue_window = 0s" || return 1
 	set_keys ttl "pending_ttl = 1m" || return 1
 	set_keys quota "max_pending = 1" || return 1
-	# RSA key generation costs ~140 ms: all keys at once.
-	for i in $(seq 1 16); do
-		openssl genpkey -algorithm RSA \
-		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
-		    2>/dev/null &
-	done
-	wait
-	for i in $(seq 1 16); do
-		[ -s "$T/k$i.pem" ] || return 1
-	done
+	make_keys 16 || return 1
 }
 
 check "set up the tenants and keys" setup

@@ -16,15 +16,6 @@ WHSERVER=$top_srcdir/tests/integ/webhook-server.py
 WHLOG=$T/webhook.log
 SECRET=whsecret-0123456789
 
-# Settings appended right after a tenant's section header.
-set_keys() {
-	name=$1
-	shift
-	for kv in "$@"; do
-		sed -i "/^\[tenant $name\]\$/a $kv" "$CONF" || return 1
-	done
-}
-
 # webhook_tenant NAME PATH FAIL [extra settings...]: a webhook tenant
 # (static challenge NAME-chal-UNIQ) calling $URLBASE/PATH (default
 # http://127.0.0.1:URLPORT, loopback http allowed), webhook_timeout
@@ -81,15 +72,7 @@ setup() {
 	URLBASE=https://127.0.0.1:$TLSPORT webhook_tenant tlsca ok reject \
 	    "webhook_ca = $T/tls.crt" || return 1
 	grep -q '^approval = webhook$' "$CONF" || return 1
-	for i in $(seq 1 18); do
-		openssl genpkey -algorithm RSA \
-		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
-		    2>/dev/null &
-	done
-	wait
-	for i in $(seq 1 18); do
-		[ -s "$T/k$i.pem" ] || return 1
-	done
+	make_keys 18 || return 1
 	python3 "$WHSERVER" "$WHPORT" "$WHLOG" >"$T/whserver.out" 2>&1 &
 	PIDS="$PIDS $!"
 	python3 "$WHSERVER" "$TLSPORT" "$WHLOG.tls" "$T/tls.crt" \
