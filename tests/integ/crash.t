@@ -24,15 +24,7 @@ setup() {
 	make_conf
 	make_tenant crash --challenge static --password crash-secret-1 ||
 	    return 1
-	for i in $(seq 0 "$NCLIENTS"); do
-		openssl genpkey -algorithm RSA \
-		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
-		    2>/dev/null &
-	done
-	wait
-	for i in $(seq 0 "$NCLIENTS"); do
-		[ -s "$T/k$i.pem" ] || return 1
-	done
+	make_keys "$NCLIENTS" 0 || return 1
 	mkdir -p "$T/certs"
 }
 

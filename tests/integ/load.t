@@ -18,15 +18,7 @@ setup() {
 	    return 1
 	# One key a client (RSA generation is ~140 ms), reused with
 	# distinct subjects and transactionIDs.
-	for i in $(seq 1 "$NCLIENTS"); do
-		openssl genpkey -algorithm RSA \
-		    -pkeyopt rsa_keygen_bits:2048 -out "$T/k$i.pem" \
-		    2>/dev/null &
-	done
-	wait
-	for i in $(seq 1 "$NCLIENTS"); do
-		[ -s "$T/k$i.pem" ] || return 1
-	done
+	make_keys "$NCLIENTS" || return 1
 	mkdir -p "$T/certs"
 }
 
