@@ -45,8 +45,48 @@ ASN1_SEQUENCE(ISSUER_AND_SUBJECT) = {
 	ASN1_SIMPLE(ISSUER_AND_SUBJECT, subject, X509_NAME),
 } static_ASN1_SEQUENCE_END(ISSUER_AND_SUBJECT)
 
+/* See scep.h. */
+ASN1_SEQUENCE(SCEP_SPKI) = {
+	ASN1_SIMPLE(SCEP_SPKI, alg, X509_ALGOR),
+	ASN1_SIMPLE(SCEP_SPKI, key, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(SCEP_SPKI)
+
 /*
- * The challengePassword of req (RFC 2985 section 5.4.1), if any.  At
+ * PKCS#10 (RFC 2986 section 4) as OpenSSL's X509_REQ templates have it
+ * (x_req.c: the attributes optional, the CertificationRequestInfo's
+ * encoding kept for the signature check), except that the
+ * SubjectPublicKeyInfo is a SCEP_SPKI, left undecoded.
+ */
+typedef struct {
+	ASN1_ENCODING		 enc;
+	ASN1_INTEGER		*version;
+	X509_NAME		*subject;
+	SCEP_SPKI		*spki;
+	STACK_OF(X509_ATTRIBUTE) *attrs;
+} P10_INFO;
+
+ASN1_SEQUENCE_enc(P10_INFO, enc, NULL) = {
+	ASN1_SIMPLE(P10_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(P10_INFO, subject, X509_NAME),
+	ASN1_SIMPLE(P10_INFO, spki, SCEP_SPKI),
+	ASN1_IMP_SET_OF_OPT(P10_INFO, attrs, X509_ATTRIBUTE, 0),
+} static_ASN1_SEQUENCE_END_ref(P10_INFO, P10_INFO)
+
+typedef struct {
+	P10_INFO		*info;
+	X509_ALGOR		*sigalg;
+	ASN1_BIT_STRING		*sig;
+} P10_REQ;
+
+ASN1_SEQUENCE(P10_REQ) = {
+	ASN1_SIMPLE(P10_REQ, info, P10_INFO),
+	ASN1_SIMPLE(P10_REQ, sigalg, X509_ALGOR),
+	ASN1_SIMPLE(P10_REQ, sig, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(P10_REQ)
+
+/*
+ * The challengePassword among a CSR's attrs (RFC 2985 section 5.4.1), if
+ * any.  At
  * most one such attribute with exactly one value of a string type,
  * taken as the bytes it holds whatever the type (INTEROP.md 6.4:
  * certmonger puts characters outside the PrintableString alphabet into
@@ -55,7 +95,8 @@ ASN1_SEQUENCE(ISSUER_AND_SUBJECT) = {
  * *pw NULL when there is none; 0 on a malformed one.
  */
 static int
-challenge_get(X509_REQ *req, uint8_t **pw, size_t *len)
+challenge_get(const STACK_OF(X509_ATTRIBUTE) *attrs, uint8_t **pw,
+    size_t *len)
 {
 	X509_ATTRIBUTE		*attr, *found = NULL;
 	ASN1_TYPE		*t;
@@ -65,9 +106,9 @@ challenge_get(X509_REQ *req, uint8_t **pw, size_t *len)
 
 	*pw = NULL;
 	*len = 0;
-	count = X509_REQ_get_attr_count(req);
+	count = X509at_get_attr_count(attrs);
 	for (i = 0; i < count; i++) {
-		attr = X509_REQ_get_attr(req, i);
+		attr = X509at_get_attr(attrs, i);
 		if (attr == NULL)
 			return 0;
 		if (OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr)) !=
@@ -107,6 +148,37 @@ challenge_get(X509_REQ *req, uint8_t **pw, size_t *len)
 }
 
 /*
+ * The key of a CSR's SubjectPublicKeyInfo (DER in spki): the signer
+ * certificate's own EVP_PKEY, up-referenced, when that certificate
+ * holds the same SubjectPublicKeyInfo (every PKCSReq, and a renewal
+ * that keeps its key), else a fresh decode.  Returns it or NULL.
+ */
+static EVP_PKEY *
+csr_key(const struct scep_ctx *ctx, const struct scep_msg *msg,
+    const uint8_t *spki, size_t len)
+{
+	EVP_PKEY		*pk;
+	unsigned char		*der = NULL;
+	const unsigned char	*p = spki;
+	int			 n, same;
+
+	if (msg->signer != NULL &&
+	    (pk = X509_get0_pubkey(msg->signer)) != NULL) {
+		n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(msg->signer), &der);
+		same = n > 0 && (size_t)n == len && memcmp(der, spki, len) == 0;
+		OPENSSL_free(der);
+		if (same)
+			return EVP_PKEY_up_ref(pk) ? pk : NULL;
+	}
+	pk = d2i_PUBKEY_ex(NULL, &p, (long)len, ctx->libctx, ctx->propq);
+	if (pk != NULL && p != spki + len) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	return pk;
+}
+
+/*
  * PKCSReq and RenewalReq (RFC 8894 section 3.3.1): a PKCS#10 request
  * without trailing bytes whose own signature verifies with the key it
  * certifies (proof of possession; micromdm and smallstep skip this).
@@ -116,25 +188,44 @@ static int
 csr_parse(const struct scep_ctx *ctx, struct scep_msg *msg,
     const uint8_t *buf, size_t len)
 {
-	X509_REQ		*req = NULL;
-	EVP_PKEY		*pk;
+	P10_REQ			*req = NULL;
+	struct scep_csr		*csr = NULL;
+	unsigned char		*spki = NULL;
 	const unsigned char	*p = buf;
 	uint8_t			*pw = NULL;
 	size_t			 pwlen = 0;
-	int			 rc = 0;
+	int			 n, rc = 0;
 
-	if ((req = X509_REQ_new_ex(ctx->libctx, ctx->propq)) == NULL)
+	req = (P10_REQ *)ASN1_item_d2i(NULL, &p, (long)len,
+	    ASN1_ITEM_rptr(P10_REQ));
+	if (req == NULL || p != buf + len)
 		goto out;
-	if (d2i_X509_REQ(&req, &p, (long)len) == NULL || p != buf + len)
+	if ((csr = OPENSSL_zalloc(sizeof(*csr))) == NULL)
 		goto out;
-	if ((pk = X509_REQ_get0_pubkey(req)) == NULL)
+	if ((n = ASN1_item_i2d((ASN1_VALUE *)req->info->spki, &spki,
+	    ASN1_ITEM_rptr(SCEP_SPKI))) <= 0)
 		goto out;
-	if (X509_REQ_verify_ex(req, pk, ctx->libctx, ctx->propq) != 1)
+	csr->spki = spki;
+	csr->spki_len = (size_t)n;
+	spki = NULL;
+	if ((csr->key = csr_key(ctx, msg, csr->spki, csr->spki_len)) == NULL)
 		goto out;
-	if (!challenge_get(req, &pw, &pwlen))
+	/* What X509_REQ_verify_ex() does: the info as it was encoded. */
+	if (ASN1_item_verify_ex(ASN1_ITEM_rptr(P10_INFO), req->sigalg,
+	    req->sig, req->info, NULL, csr->key, ctx->libctx,
+	    ctx->propq) != 1)
 		goto out;
-	msg->csr = req;
-	req = NULL;
+	if (!challenge_get(req->info->attrs, &pw, &pwlen))
+		goto out;
+	if ((csr->der = OPENSSL_memdup(buf, len)) == NULL)
+		goto out;
+	csr->der_len = len;
+	csr->subject = req->info->subject;
+	csr->attrs = req->info->attrs;
+	req->info->subject = NULL;
+	req->info->attrs = NULL;
+	msg->csr = csr;
+	csr = NULL;
 	if (pw != NULL) {
 		msg->challenge = pw;
 		msg->challenge_len = pwlen;
@@ -144,8 +235,48 @@ csr_parse(const struct scep_ctx *ctx, struct scep_msg *msg,
 	rc = 1;
 out:
 	OPENSSL_clear_free(pw, pwlen);
-	X509_REQ_free(req);
+	scep_csr_free(csr);
+	ASN1_item_free((ASN1_VALUE *)req, ASN1_ITEM_rptr(P10_REQ));
 	return rc;
+}
+
+/* See scep.h. */
+STACK_OF(X509_EXTENSION) *
+scep_csr_extensions(const struct scep_csr *csr)
+{
+	static const int	 nids[] = { NID_ext_req, NID_ms_ext_req };
+	ASN1_TYPE		*t = NULL;
+	size_t			 i;
+	int			 idx;
+
+	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
+		if ((idx = X509at_get_attr_by_NID(csr->attrs, nids[i],
+		    -1)) >= 0) {
+			t = X509_ATTRIBUTE_get0_type(X509at_get_attr(
+			    csr->attrs, idx), 0);
+			break;
+		}
+	if (t == NULL)
+		return sk_X509_EXTENSION_new_null();
+	if (ASN1_TYPE_get(t) != V_ASN1_SEQUENCE)
+		return NULL;
+	return (STACK_OF(X509_EXTENSION) *)ASN1_TYPE_unpack_sequence(
+	    ASN1_ITEM_rptr(X509_EXTENSIONS), t);
+}
+
+/* See scep.h. */
+void
+scep_csr_free(struct scep_csr *csr)
+{
+	if (csr == NULL)
+		return;
+	/* It holds the challenge password. */
+	OPENSSL_clear_free(csr->der, csr->der_len);
+	X509_NAME_free(csr->subject);
+	sk_X509_ATTRIBUTE_pop_free(csr->attrs, X509_ATTRIBUTE_free);
+	OPENSSL_free(csr->spki);
+	EVP_PKEY_free(csr->key);
+	OPENSSL_free(csr);
 }
 
 /*

@@ -553,7 +553,7 @@ scep_msg_free(struct scep_msg *msg)
 	X509_free(msg->signer);
 	sk_X509_pop_free(msg->certs, X509_free);
 	OPENSSL_free(msg->envelope);
-	X509_REQ_free(msg->csr);
+	scep_csr_free(msg->csr);
 	/* STYLE.md B5: the password never lingers in freed memory. */
 	OPENSSL_clear_free(msg->challenge, msg->challenge_len);
 	X509_NAME_free(msg->issuer);

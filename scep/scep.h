@@ -164,6 +164,38 @@ struct scep_policy {
 struct scep_ctx;
 
 /*
+ * A SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) read as its two
+ * fields, as OpenSSL's internal X509_PUBKEY_INTERNAL has them: OpenSSL
+ * 3.0 decodes every X509_PUBKEY it parses into a key, through a provider
+ * decoder built for the call (~0.1 ms).  ASN1_item_d2i()/i2d() with
+ * ASN1_ITEM_rptr(SCEP_SPKI).
+ */
+typedef struct {
+	X509_ALGOR		*alg;
+	ASN1_BIT_STRING		*key;
+} SCEP_SPKI;
+DECLARE_ASN1_ITEM(SCEP_SPKI)
+
+/*
+ * The PKCS#10 request (RFC 2986) of a PKCSReq or RenewalReq, its own
+ * signature verified with the key it certifies.  Parsed with templates
+ * of our own that leave the SubjectPublicKeyInfo encoded: OpenSSL 3.0's
+ * X509_REQ decodes it through a provider decoder built anew for every
+ * request, and the key is nearly always the signer certificate's, which
+ * is decoded already (then key is that same EVP_PKEY).  Owned by the
+ * scep_msg that holds it.
+ */
+struct scep_csr {
+	uint8_t			*der;		/* as received */
+	size_t			 der_len;
+	X509_NAME		*subject;
+	STACK_OF(X509_ATTRIBUTE) *attrs;	/* NULL when there are none */
+	uint8_t			*spki;		/* SubjectPublicKeyInfo, DER */
+	size_t			 spki_len;
+	EVP_PKEY		*key;		/* the key it certifies */
+};
+
+/*
  * A parsed pkiMessage, request or CertRep.  Every pointer member is owned
  * by the message; free the whole with scep_msg_free().  Fields are filled
  * in the order the parse gets to them: after a REJECT from
@@ -198,7 +230,7 @@ struct scep_msg {
 	/* Filled by scep_msg_open(). */
 	int			 opened;
 	enum scep_cipher	 cipher;	/* envelope content cipher */
-	X509_REQ		*csr;		/* PKCSReq, RenewalReq */
+	struct scep_csr		*csr;		/* PKCSReq, RenewalReq */
 	uint8_t			*challenge;	/* challengePassword bytes */
 	size_t			 challenge_len;
 	int			 has_challenge;
@@ -322,6 +354,17 @@ int		 scep_msg_open_select(const struct scep_ctx *ctx,
 
 /* Free a message and everything it owns (NULL-safe). */
 void		 scep_msg_free(struct scep_msg *);
+
+/*
+ * The extensions of csr's extensionRequest (or Microsoft's), as
+ * X509_REQ_get_extensions() gives them: a new stack (free with
+ * sk_X509_EXTENSION_pop_free(..., X509_EXTENSION_free)), empty when
+ * there is no such attribute, NULL when it is malformed.
+ */
+STACK_OF(X509_EXTENSION) *scep_csr_extensions(const struct scep_csr *csr);
+
+/* Free a parsed CSR (NULL-safe); scep_msg_free() frees msg->csr. */
+void		 scep_csr_free(struct scep_csr *);
 
 /*
  * Server role: replies (INTEROP.md 6.2).  Each builds a CertRep answering

@@ -303,35 +303,19 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *val)
 }
 
 /*
- * A SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) read as algorithm
- * and BIT STRING only.  d2i_X509_PUBKEY() and X509_set_pubkey() of
- * OpenSSL 3.0 build a provider decoder (X509_set_pubkey() an encoder as
- * well) on every call, about 0.1 ms each, a tenth of an enrolment's
- * CPU; copying the two fields into the certificate costs microseconds
- * and yields the same DER.
- */
-typedef struct {
-	X509_ALGOR	*alg;
-	ASN1_BIT_STRING	*key;
-} CA_SPKI;
-
-ASN1_SEQUENCE(CA_SPKI) = {
-	ASN1_SIMPLE(CA_SPKI, alg, X509_ALGOR),
-	ASN1_SIMPLE(CA_SPKI, key, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END(CA_SPKI)
-
-/*
- * Set the public key of x from the SubjectPublicKeyInfo DER der: exactly
- * one SPKI, an RSA (rsaEncryption, NULL parameters) or EC
- * (id-ecPublicKey, named curve) key, no unused bits.  *is_rsa says
- * which.  The key itself is not decoded: callers pass a key that was
+ * Set the public key of x from the SubjectPublicKeyInfo DER der, copying
+ * its two fields: X509_set_pubkey() of OpenSSL 3.0 builds a provider
+ * encoder and decoder on every call (~0.1 ms each, a tenth of an
+ * enrolment's CPU) for the same DER.  Exactly one SPKI, an RSA
+ * (rsaEncryption, NULL parameters) or EC (id-ecPublicKey, named curve)
+ * key, no unused bits.  *is_rsa says which.  The key itself is not decoded: callers pass a key that was
  * decoded and checked when its CSR was verified (the stored request).
  * Returns 1 or 0.
  */
 static int
 set_spki(X509 *x, const uint8_t *der, size_t der_len, int *is_rsa)
 {
-	CA_SPKI			*spki = NULL;
+	SCEP_SPKI		*spki = NULL;
 	const unsigned char	*p = der;
 	const ASN1_OBJECT	*obj;
 	const void		*pval;
@@ -341,8 +325,8 @@ set_spki(X509 *x, const uint8_t *der, size_t der_len, int *is_rsa)
 
 	if (der == NULL || der_len == 0 || der_len > INT32_MAX)
 		goto out;
-	spki = (CA_SPKI *)ASN1_item_d2i(NULL, &p, (long)der_len,
-	    ASN1_ITEM_rptr(CA_SPKI));
+	spki = (SCEP_SPKI *)ASN1_item_d2i(NULL, &p, (long)der_len,
+	    ASN1_ITEM_rptr(SCEP_SPKI));
 	if (spki == NULL || p != der + der_len)
 		goto out;
 	X509_ALGOR_get0(&obj, &ptype, &pval, spki->alg);
@@ -378,7 +362,7 @@ out:
 	ASN1_OBJECT_free(alg);
 	ASN1_OBJECT_free(curve);
 	OPENSSL_free(bits);
-	ASN1_item_free((ASN1_VALUE *)spki, ASN1_ITEM_rptr(CA_SPKI));
+	ASN1_item_free((ASN1_VALUE *)spki, ASN1_ITEM_rptr(SCEP_SPKI));
 	return rc;
 }
 

@@ -145,25 +145,11 @@ reply_success(struct op *op, X509 *cert)
 	out_status(op, SCEP_STATUS_SUCCESS);
 }
 
-/* SHA-256 of an object's DER via its i2d function; 1 or 0. */
+/* SHA-256 of buf; 1 or 0. */
 static int
-hash_der(int (*i2d)(const void *, unsigned char **), const void *obj,
-    uint8_t md[STORE_HASH_LEN])
+sha256(const uint8_t *buf, size_t len, uint8_t md[STORE_HASH_LEN])
 {
-	unsigned char	*der = NULL;
-	int		 len, rc;
-
-	if ((len = i2d(obj, &der)) <= 0)
-		return 0;
-	rc = EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL) == 1;
-	OPENSSL_free(der);
-	return rc;
-}
-
-static int
-i2d_req(const void *p, unsigned char **out)
-{
-	return i2d_X509_REQ((X509_REQ *)p, out);
+	return EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL) == 1;
 }
 
 /* The big-endian magnitude of a serial into buf; 1 or 0. */
@@ -397,12 +383,12 @@ do_getcrl(struct op *op)
 
 /* The SANs of a CSR's extensionRequest, or NULL. */
 static GENERAL_NAMES *
-csr_sans(X509_REQ *csr)
+csr_sans(const struct scep_csr *csr)
 {
 	STACK_OF(X509_EXTENSION)	*exts;
 	GENERAL_NAMES			*gn;
 
-	if ((exts = X509_REQ_get_extensions(csr)) == NULL)
+	if ((exts = scep_csr_extensions(csr)) == NULL)
 		return NULL;
 	gn = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
@@ -525,8 +511,7 @@ otp_check(struct op *op, const uint8_t csrhash[STORE_HASH_LEN], char *id,
 		goto out;
 	}
 	if (!otp_hmac(op->t, op->msg->challenge, op->msg->challenge_len,
-	    mac) || (n = i2d_X509_NAME(X509_REQ_get_subject_name(op->msg->csr),
-	    &subj)) <= 0) {
+	    mac) || (n = i2d_X509_NAME(op->msg->csr->subject, &subj)) <= 0) {
 		*rc = STORE_ERROR;
 		ret = -1;
 		goto out;
@@ -610,8 +595,8 @@ renewal_subject_ok(struct op *op, const struct store_cert *old,
 		*why = R_INTERNAL;
 		return 0;
 	}
-	if (X509_NAME_cmp(X509_get_subject_name(x),
-	    X509_REQ_get_subject_name(op->msg->csr)) != 0) {
+	if (X509_NAME_cmp(X509_get_subject_name(x), op->msg->csr->subject) !=
+	    0) {
 		*why = R_RENEW_SUBJECT;
 		goto out;
 	}
@@ -630,12 +615,15 @@ out:
 	return ok;
 }
 
-/* Fill *req (borrowing DER buffers the caller frees) from the CSR. */
+/*
+ * Fill *req from the CSR, borrowing its SubjectPublicKeyInfo and the DER
+ * buffers *subj and *exts, which the caller frees.
+ */
 static int
 req_from_csr(struct op *op, struct store_req *req, unsigned char **subj,
-    unsigned char **pub, unsigned char **exts)
+    unsigned char **exts)
 {
-	X509_REQ			*csr = op->msg->csr;
+	const struct scep_csr		*csr = op->msg->csr;
 	STACK_OF(X509_EXTENSION)	*sk;
 	int				 n;
 
@@ -647,18 +635,16 @@ req_from_csr(struct op *op, struct store_req *req, unsigned char **subj,
 	memcpy(req->nonce, op->msg->sender_nonce, SCEP_NONCE_LEN);
 	req->nonce_len = SCEP_NONCE_LEN;
 	snprintf(req->client_addr, sizeof(req->client_addr), "%s", op->addr);
-	if (!hash_der(i2d_req, csr, req->csr_hash))
+	if (!sha256(csr->der, csr->der_len, req->csr_hash))
 		return 0;
-	if ((n = i2d_X509_NAME(X509_REQ_get_subject_name(csr), subj)) <= 0 ||
+	if ((n = i2d_X509_NAME(csr->subject, subj)) <= 0 ||
 	    n > ENROLL_SUBJECT_MAX)
 		return 0;
 	req->subject = *subj;
 	req->subject_len = (size_t)n;
-	if ((n = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr), pub)) <= 0)
-		return 0;
-	req->pubkey = *pub;
-	req->pubkey_len = (size_t)n;
-	if ((sk = X509_REQ_get_extensions(csr)) != NULL &&
+	req->pubkey = csr->spki;
+	req->pubkey_len = csr->spki_len;
+	if ((sk = scep_csr_extensions(csr)) != NULL &&
 	    sk_X509_EXTENSION_num(sk) > 0) {
 		n = i2d_X509_EXTENSIONS(sk, exts);
 		sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
@@ -680,23 +666,20 @@ enqueue_webhook(struct op *op, const struct store_req *req,
     struct store_req **ex)
 {
 	const struct conf_tenant	*ct = op->t->conf;
-	unsigned char			*der = NULL;
 	uint8_t				*sealed = NULL;
 	size_t				 slen = 0;
 	enum store_rc			 rc = STORE_ERROR;
-	int				 len;
 
 	*ex = NULL;
-	if ((len = i2d_X509_REQ(op->msg->csr, &der)) <= 0)
-		return STORE_ERROR;
-	/* Stored sealed: LMDB leaves freed pages as they were (jobseal.h). */
+	/*
+	 * Stored sealed: LMDB leaves freed pages as they were (jobseal.h),
+	 * and the CSR holds the challenge password.
+	 */
 	if (jobseal_seal(ct->webhook_secret, ct->webhook_secret_len,
-	    &req->key, der, (size_t)len, &sealed, &slen))
+	    &req->key, op->msg->csr->der, op->msg->csr->der_len, &sealed,
+	    &slen))
 		rc = store_req_insert_job(op->s->store, req,
 		    (unsigned int)ct->max_pending, sealed, slen, op->now, ex);
-	/* The CSR holds the challenge password. */
-	OPENSSL_cleanse(der, (size_t)len);
-	OPENSSL_free(der);
 	free(sealed);
 	return rc;
 }
@@ -761,8 +744,7 @@ do_enrol(struct op *op)
 	struct store_req		*cur = NULL, *ex = NULL, nreq;
 	struct store_cert		*old = NULL;
 	uint8_t				 csrhash[STORE_HASH_LEN];
-	unsigned char			*subj = NULL, *pub = NULL, *exts = NULL;
-	EVP_PKEY			*pk;
+	unsigned char			*subj = NULL, *exts = NULL;
 	GENERAL_NAMES			*sans = NULL;
 	X509				*x = NULL;
 	char				 cn[256];
@@ -771,7 +753,7 @@ do_enrol(struct op *op)
 	enum store_rc			 rc;
 	int				 renew, pending;
 
-	if (!hash_der(i2d_req, op->msg->csr, csrhash)) {
+	if (!sha256(op->msg->csr->der, op->msg->csr->der_len, csrhash)) {
 		out_internal(op, R_INTERNAL);
 		goto out;
 	}
@@ -824,19 +806,18 @@ do_enrol(struct op *op)
 	op->out->renewal = renew;
 
 	/* Policy that binds every enrolment: the key and the subject. */
-	pk = X509_REQ_get0_pubkey(op->msg->csr);
-	if (pk == NULL || !key_ok(ct, pk)) {
+	if (!key_ok(ct, op->msg->csr->key)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_KEY);
 		goto out;
 	}
-	if (!name_cn(X509_REQ_get_subject_name(op->msg->csr), cn,
+	if (!name_cn(op->msg->csr->subject, cn,
 	    sizeof(cn)) || !conf_subject_ok(ct, cn)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_SUBJECT);
 		goto out;
 	}
 	sans = csr_sans(op->msg->csr);
-	if (X509_NAME_entry_count(X509_REQ_get_subject_name(op->msg->csr)) ==
-	    0 && (sans == NULL || sk_GENERAL_NAME_num(sans) == 0)) {
+	if (X509_NAME_entry_count(op->msg->csr->subject) == 0 &&
+	    (sans == NULL || sk_GENERAL_NAME_num(sans) == 0)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_SUBJECT_EMPTY);
 		goto out;
 	}
@@ -874,7 +855,7 @@ do_enrol(struct op *op)
 		pending = ct->approval != CONF_APPROVAL_AUTO;
 	}
 
-	if (!req_from_csr(op, &nreq, &subj, &pub, &exts)) {
+	if (!req_from_csr(op, &nreq, &subj, &exts)) {
 		reply_failure(op, SCEP_FAIL_BADREQUEST, R_SUBJECT);
 		goto out;
 	}
@@ -949,7 +930,6 @@ out:
 	X509_free(x);
 	GENERAL_NAMES_free(sans);
 	OPENSSL_free(subj);
-	OPENSSL_free(pub);
 	OPENSSL_free(exts);
 	store_cert_free(old);
 	store_req_free(cur);

@@ -89,7 +89,7 @@ fixture_load(struct fixture *f, const char *name, const char *recip,
 
 	/* The issued certificate: for the CSR key, else the signer's. */
 	if (f->req->csr != NULL)
-		pub = X509_REQ_get0_pubkey(f->req->csr);
+		pub = f->req->csr->key;
 	else
 		pub = X509_get0_pubkey(f->req->signer);
 	ck_assert_ptr_nonnull(pub);

@@ -113,19 +113,16 @@ request_init(struct scep_request *r, const struct fixture *f,
 	}
 }
 
-/* Whether two CSRs have the same DER. */
+/* Whether a parsed CSR has the DER of the one that was sent. */
 static int
-csr_same(X509_REQ *a, X509_REQ *b)
+csr_same(const struct scep_csr *a, X509_REQ *b)
 {
-	unsigned char	*da = NULL, *db = NULL;
-	int		 na, nb, same;
+	unsigned char	*db = NULL;
+	int		 nb, same;
 
-	na = i2d_X509_REQ(a, &da);
 	nb = i2d_X509_REQ(b, &db);
-	ck_assert_int_gt(na, 0);
 	ck_assert_int_gt(nb, 0);
-	same = na == nb && memcmp(da, db, (size_t)na) == 0;
-	OPENSSL_free(da);
+	same = a->der_len == (size_t)nb && memcmp(a->der, db, a->der_len) == 0;
 	OPENSSL_free(db);
 	return same;
 }
@@ -169,6 +166,8 @@ check_roundtrip(const struct scep_buf *buf, const struct scep_request *r,
 	case SCEP_MSG_RENEWALREQ:
 		ck_assert_ptr_nonnull(m->csr);
 		ck_assert(csr_same(m->csr, r->csr));
+		/* The signer's key, not decoded a second time. */
+		ck_assert_ptr_eq(m->csr->key, X509_get0_pubkey(m->signer));
 		ck_assert_int_eq(m->has_challenge, 1);
 		ck_assert_uint_eq(m->challenge_len, 16);
 		ck_assert_mem_eq(m->challenge, "s3cret-challenge", 16);
@@ -193,6 +192,56 @@ check_roundtrip(const struct scep_buf *buf, const struct scep_request *r,
 	}
 	scep_msg_free(m);
 }
+
+/*
+ * A CSR for another key than the signer's (a renewal with a new key, RSA
+ * and EC): its own key is decoded, and its signature is checked with it.
+ */
+START_TEST(test_csr_other_key)
+{
+	struct fixture		 f;
+	struct scep_request	 r;
+	struct scep_buf		 out = { NULL, 0 };
+	struct scep_limits	 lim;
+	struct scep_policy	 pol;
+	struct scep_error	 err;
+	struct scep_msg		*m = NULL;
+	EVP_PKEY		*key;
+	X509_REQ		*csr;
+	uint8_t			 nonce[SCEP_NONCE_LEN];
+	int			 i;
+
+	fixture_load(&f);
+	scep_limits_default(&lim);
+	tu_policy_all(&pol);
+	for (i = 0; i < 2; i++) {
+		key = i == 0 ? tu_key(
+		    "corpus/client-keys/sscep-pkcsreq-aes128-sha256.key") :
+		    tu_ec_key();
+		csr = tu_csr(key, "CN=request test,O=scepd", "s3cret");
+		request_init(&r, &f, SCEP_MSG_RENEWALREQ, SCEP_CIPHER_AES128,
+		    SCEP_DIGEST_SHA256);
+		r.csr = csr;
+		ck_assert_int_eq(scep_request_build(tu_ctx(), &r, nonce, &out,
+		    &err), 1);
+		ck_assert_int_eq(scep_msg_parse(tu_ctx(), out.data, out.len,
+		    &lim, &pol, &m, &err), 1);
+		ck_assert_msg(scep_msg_open(tu_ctx(), m, f.ra, f.ra_key, &lim,
+		    &pol, &err) == 1, "open: %s", err.reason);
+		ck_assert(csr_same(m->csr, csr));
+		ck_assert_ptr_ne(m->csr->key, X509_get0_pubkey(m->signer));
+		ck_assert_int_eq(EVP_PKEY_eq(m->csr->key, key), 1);
+		ck_assert_int_ne(EVP_PKEY_eq(m->csr->key,
+		    X509_get0_pubkey(m->signer)), 1);
+		scep_msg_free(m);
+		m = NULL;
+		scep_buf_free(&out);
+		X509_REQ_free(csr);
+		EVP_PKEY_free(key);
+	}
+	fixture_free(&f);
+}
+END_TEST
 
 /* Every request type, every cipher, every digest, one recipient. */
 START_TEST(test_roundtrip_all)
@@ -541,6 +590,7 @@ request_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_roundtrip_all);
 	tcase_add_test(tc, test_roundtrip_two_recipients);
+	tcase_add_test(tc, test_csr_other_key);
 	tcase_add_test(tc, test_nonce);
 	tcase_add_test(tc, test_txid_bounds);
 	tcase_add_test(tc, test_selfsigned);
