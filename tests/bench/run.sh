@@ -12,10 +12,13 @@
 # then, in order:
 #  1. "openssl speed -seconds 3 rsa2048": the RSA budget of an
 #     enrolment (3 private + 3 public operations), beside the in-process
-#     figure scepbench prints;
+#     figure scepbench prints; then tests/bench/stages: the CPU time of
+#     each step of an enrolment in one process (parse, open, issue,
+#     store, reply), without web server;
 #  2. scepbench against scepd, c=8, REPS times by POST (and by GET),
 #     with the CPU time of both workers and of nginx (master and
-#     workers) and the RssAnon of the workers;
+#     workers) and the RssAnon of the workers; then REPS runs of 20000
+#     GetCACaps (scepbench --caps): the transport's own CPU;
 #  3. micromdm scepserver (RSA-2048 CA) in a private network namespace,
 #     measured the same way REPS times at c=8 and once at c=1, each from
 #     a fresh depot (scepserver's file depot is not safe under
@@ -74,11 +77,12 @@ done
 
 SCEPBENCH=$BUILDDIR/tests/bench/scepbench
 SEEDER=$BUILDDIR/tests/bench/seed
+STAGES=$BUILDDIR/tests/bench/stages
 SCEPSERVER=${SCEPSERVER:-/usr/bin/scepserver}
 CHALLENGE=bench-secret-1
 MAPSIZE=16G
 
-for f in "$SCEPD" "$SCEPADM" "$SCEPBENCH" "$SEEDER"; do
+for f in "$SCEPD" "$SCEPADM" "$SCEPBENCH" "$SEEDER" "$STAGES"; do
 	if [ ! -x "$f" ]; then
 		echo "run.sh: $f missing: make it in $BUILDDIR" >&2
 		exit 1
@@ -210,6 +214,17 @@ echo "# columns: CPU ms = server CPU per enrolment (workers + nginx);" \
     "budget = scepbench's in-process RSA budget of that run; ratio = CPU /" \
     "budget; r/spd = CPU / the openssl speed budget; load = 1-min load average"
 
+# The steps of an enrolment in one process, no web server: what the
+# cryptography and the durable commit cost by themselves.
+echo "# in-process steps (tests/bench/stages, 1000 requests, CPU ms):"
+"$STAGES" -p "$top_srcdir/tests/data/corpus/pki" -d "$T/stages.db" \
+    -n 1000 >"$T/stages.out" 2>&1 || { cat "$T/stages.out"; exit 1; }
+awk '$1 ~ /^(parse|open|issue|store|reply|total)$/ {
+	printf "%s%s %s", (n++ ? ", " : "#   "), $1, $2 }
+    END { printf "\n" }' "$T/stages.out"
+sed -n 's/^ratio/#   ratio/p' "$T/stages.out"
+rm -rf "$T/stages.db"
+
 # Each worker's RssAnon before any request, then a warm-up run (keys in
 # the page cache, nginx connections, workers' first allocations), not
 # counted.
@@ -221,11 +236,25 @@ echo "# RssAnon kB after the 200-enrolment warm-up:" \
 
 # 2. scepd, empty store.
 echo
-echo "# scepd, nginx + 2 workers, c=8, $N enrolments a run"
+echo "# scepd, nginx + ${FCGI_WORKERS:-2} workers, c=8, $N enrolments a run"
 header
 for r in $(seq "$REPS"); do
 	bench_scepd "scepd POST #$r" "$T/post.$r" -n "$N"
 	[ "$DOGET" -eq 1 ] && bench_scepd "scepd GET #$r" "$T/get.$r" -n "$N" -g
+done
+
+# The transport alone, no cryptography: GetCACaps through the same
+# nginx and workers, the floor under every enrolment.
+echo
+echo "# transport floor: GetCACaps, c=8, 20000 requests a run"
+for r in $(seq "$REPS"); do
+	"$SCEPBENCH" --caps -u "$URL/bench/scep" -c 8 -n 20000 \
+	    --pids "$(scepd_pids)" >"$T/caps.$r" 2>"$T/caps.$r.err"
+	echo $? >"$T/caps.$r.rc"
+	printf '%-20s %7s/s  p50 %s ms  p99 %s ms  CPU %s ms/request\n' \
+	    "GetCACaps #$r" "$(field "$T/caps.$r" 'requests/s')" \
+	    "$(field "$T/caps.$r" 'p50 ms')" "$(field "$T/caps.$r" 'p99 ms')" \
+	    "$(field "$T/caps.$r" 'server CPU ms/request')"
 done
 
 # 3. micromdm scepserver.
@@ -306,7 +335,7 @@ fi
 
 # Failures of any scepd run make the script fail.
 st=0
-for f in "$T"/post.*.rc "$T"/get.*.rc "$T"/seeded.*.rc; do
+for f in "$T"/post.*.rc "$T"/get.*.rc "$T"/caps.*.rc "$T"/seeded.*.rc; do
 	[ -f "$f" ] || continue
 	if [ "$(cat "$f")" != 0 ]; then
 		echo "run.sh: ${f%.rc} failed:"

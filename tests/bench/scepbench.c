@@ -4,6 +4,7 @@
  *	scepbench -u URL [-n N] [-c C] [-g] [-k KEYS] [-E cipher]
  *	    [-S digest] [--challenge X] [--pids PID,...] [--pidfile F]...
  *	    [--rss PID,...] [-L|--lenient] [-T timeout_ms] [-v]
+ *	scepbench --caps -u URL [-n N] [-c C] [--pids PID,...] ...
  *
  * Before the clock starts it measures the cost of RSA-2048 private and
  * public operations in this process (what "openssl speed rsa2048"
@@ -18,7 +19,9 @@
  * keeps the client's own RSA work out of the server's measurement.
  * The CPU time of the --pids processes (utime + stime, children not
  * included) is read before and after.  Exit status 0 only when every
- * enrolment succeeded.
+ * enrolment succeeded.  With --caps it sends N GetCACaps instead, no
+ * cryptography at all: the server CPU of the transport alone (web
+ * server, FastCGI, routing), the floor under every enrolment.
  */
 #include "config.h"
 
@@ -36,10 +39,10 @@
 #include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "scep/scep.h"
+#include "tests/bench/benchutil.h"
 #include "tests/integ/client.h"
 
 #define MAX_PIDS	64
@@ -71,6 +74,13 @@ struct job {
 	char		*serial;	/* issued serial (hex), once checked */
 };
 
+/* What the run sends. */
+enum mode {
+	M_POST,		/* PKCSReq by POST */
+	M_GET,		/* PKCSReq by GET */
+	M_CAPS,		/* GetCACaps */
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -92,23 +102,6 @@ since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* A number in [lo, hi] or exit. */
-static long
-number(const char *s, long lo, long hi)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || (*end != '\0' && *end != ',' &&
-	    *end != '\n' && *end != ' ') || v < lo || v > hi) {
-		fprintf(stderr, "scepbench: bad number \"%s\"\n", s);
-		exit(1);
-	}
-	return v;
-}
-
 /* Add the PIDs of a list separated by commas or white space. */
 static void
 pids_add(struct pids *p, const char *s)
@@ -123,7 +116,7 @@ pids_add(struct pids *p, const char *s)
 			    MAX_PIDS);
 			exit(1);
 		}
-		p->pid[p->n++] = (pid_t)number(s, 1, INT_MAX);
+		p->pid[p->n++] = (pid_t)bench_number("scepbench", s, 1, INT_MAX);
 		s += strspn(s, "0123456789");
 	}
 }
@@ -202,52 +195,6 @@ pids_rss(const struct pids *p, const char *when)
 	}
 }
 
-/*
- * The cost of one RSA-2048 private-key operation and one public-key
- * operation in ms: RSA_OPS PKCS#1 v1.5 signatures over a SHA-256
- * digest, then as many verifications, with EVP (what "openssl speed
- * rsa2048" measures).  Returns 1 or 0.
- */
-static int
-rsa_speed(double *priv_ms, double *pub_ms)
-{
-	EVP_PKEY	*key = NULL;
-	EVP_PKEY_CTX	*sctx = NULL, *vctx = NULL;
-	unsigned char	 md[32], sig[512];
-	size_t		 siglen;
-	struct timespec	 t0;
-	int		 i, rc = 0;
-
-	if ((key = sc_rsa_new(2048)) == NULL ||
-	    RAND_bytes(md, sizeof(md)) != 1)
-		goto out;
-	if ((sctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
-	    EVP_PKEY_sign_init(sctx) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(sctx, EVP_sha256()) <= 0 ||
-	    (vctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
-	    EVP_PKEY_verify_init(vctx) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(vctx, EVP_sha256()) <= 0)
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < RSA_OPS; i++) {
-		siglen = sizeof(sig);
-		if (EVP_PKEY_sign(sctx, sig, &siglen, md, sizeof(md)) <= 0)
-			goto out;
-	}
-	*priv_ms = since(&t0) * 1000.0 / RSA_OPS;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < RSA_OPS; i++)
-		if (EVP_PKEY_verify(vctx, sig, siglen, md, sizeof(md)) != 1)
-			goto out;
-	*pub_ms = since(&t0) * 1000.0 / RSA_OPS;
-	rc = 1;
-out:
-	EVP_PKEY_CTX_free(sctx);
-	EVP_PKEY_CTX_free(vctx);
-	EVP_PKEY_free(key);
-	return rc;
-}
-
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -274,13 +221,22 @@ percentile(const double *v, size_t n, double p)
 	return v[k == 0 ? 0 : k - 1];
 }
 
+/* Point easy at job j's request. */
+static int
+job_start(struct sc_client *cl, CURL *easy, struct job *j, enum mode mode)
+{
+	if (mode == M_CAPS)
+		return sc_easy_get(cl, easy, "GetCACaps", &j->resp);
+	return sc_easy_pkiop(cl, easy, &j->txn.der, mode == M_GET, &j->resp);
+}
+
 /*
  * Send jobs[0..n) with c transfers in flight on one multi handle; each
  * easy handle takes the next job when its transfer ends.  Returns 1,
  * or 0 when curl itself failed.
  */
 static int
-run(struct sc_client *cl, struct job *jobs, size_t n, int c, int use_get)
+run(struct sc_client *cl, struct job *jobs, size_t n, int c, enum mode mode)
 {
 	CURLM		*multi = NULL;
 	CURLMsg		*m;
@@ -305,8 +261,7 @@ run(struct sc_client *cl, struct job *jobs, size_t n, int c, int use_get)
 	}
 	for (i = 0; i < c && next < n; i++, next++) {
 		slots[i].idx = next;
-		if (!sc_easy_pkiop(cl, slots[i].easy, &jobs[next].txn.der,
-		    use_get, &jobs[next].resp))
+		if (!job_start(cl, slots[i].easy, &jobs[next], mode))
 			goto out;
 		clock_gettime(CLOCK_MONOTONIC, &slots[i].t0);
 		if (curl_multi_add_handle(multi, slots[i].easy) != CURLM_OK)
@@ -333,8 +288,7 @@ run(struct sc_client *cl, struct job *jobs, size_t n, int c, int use_get)
 				continue;
 			/* The next job on the same handle (and connection). */
 			s->idx = next++;
-			if (!sc_easy_pkiop(cl, s->easy, &jobs[s->idx].txn.der,
-			    use_get, &jobs[s->idx].resp))
+			if (!job_start(cl, s->easy, &jobs[s->idx], mode))
 				goto out;
 			clock_gettime(CLOCK_MONOTONIC, &s->t0);
 			if (curl_multi_add_handle(multi, s->easy) != CURLM_OK)
@@ -407,6 +361,92 @@ out:
 	return rc;
 }
 
+/*
+ * Generate nkeys client keys into keys[] and pre-build n PKCSReqs in
+ * jobs[], each with its own subject and transactionID, printing how
+ * long both took.  Returns 1 or 0.
+ */
+static int
+prebuild(struct sc_client *cl, struct job *jobs, size_t n, EVP_PKEY **keys,
+    size_t nkeys, const char *challenge, enum scep_cipher cipher,
+    enum scep_digest digest)
+{
+	struct sc_enroll	 e;
+	struct timespec		 t0;
+	X509_NAME		*subj;
+	char			 txid[SCEP_TXID_MAX + 1], keyid[65];
+	char			 name[128];
+	size_t			 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < nkeys; i++)
+		if ((keys[i] = sc_rsa_new(2048)) == NULL) {
+			fprintf(stderr, "scepbench: RSA key generation\n");
+			return 0;
+		}
+	printf("keygen %zu RSA-2048 keys %.3f s\n", nkeys, since(&t0));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++) {
+		/* Distinct subject and transactionID per request. */
+		snprintf(name, sizeof(name), "CN=scepbench-%d-%zu,O=scepbench",
+		    (int)getpid(), i);
+		if ((subj = sc_name_parse(name)) == NULL)
+			return 0;
+		if (!sc_txid_from_key(keys[i % nkeys], keyid)) {
+			X509_NAME_free(subj);
+			return 0;
+		}
+		snprintf(txid, sizeof(txid), "%s-%d-%zu", keyid,
+		    (int)getpid(), i);
+		memset(&e, 0, sizeof(e));
+		e.key = keys[i % nkeys];
+		e.subject = subj;
+		e.challenge = challenge;
+		e.txid = txid;
+		e.cipher = cipher;
+		e.digest = digest;
+		e.now = time(NULL);
+		if (!sc_txn_enroll(cl, &e, &jobs[i].txn)) {
+			fprintf(stderr, "scepbench: %s\n", cl->err);
+			X509_NAME_free(subj);
+			return 0;
+		}
+		X509_NAME_free(subj);
+	}
+	printf("prebuilt %zu PKCSReq %.3f s (%zu bytes each)\n", n,
+	    since(&t0), jobs[0].txn.der.len);
+	return 1;
+}
+
+/*
+ * Check a GetCACaps answer: HTTP 200, text/plain, the same capabilities
+ * as the answer in ref.  Returns 1, or 0 with the reason in why.
+ */
+static int
+verify_caps(const struct job *j, const struct sc_http *ref, char *why,
+    size_t sz)
+{
+	if (!j->done || j->cc != CURLE_OK) {
+		snprintf(why, sz, "transfer: %s", j->done ?
+		    curl_easy_strerror(j->cc) : "not done");
+		return 0;
+	}
+	if (j->resp.status != 200) {
+		snprintf(why, sz, "HTTP %ld", j->resp.status);
+		return 0;
+	}
+	if (!sc_ctype_is(j->resp.ctype, "text/plain")) {
+		snprintf(why, sz, "Content-Type \"%s\"", j->resp.ctype);
+		return 0;
+	}
+	if (j->resp.body.len != ref->body.len || memcmp(j->resp.body.data,
+	    ref->body.data, ref->body.len) != 0) {
+		snprintf(why, sz, "other capabilities than the first answer");
+		return 0;
+	}
+	return 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -416,13 +456,12 @@ main(int argc, char *argv[])
 		{ "pidfile", required_argument, NULL, 'F' },
 		{ "rss", required_argument, NULL, 'R' },
 		{ "lenient", no_argument, NULL, 'L' },
+		{ "caps", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_client	*cl = NULL;
 	struct job		*jobs = NULL;
-	EVP_PKEY		**keys = NULL;
-	X509_NAME		*subj = NULL;
-	struct sc_enroll	 e;
+	EVP_PKEY		**keys = NULL, *rsakey = NULL;
 	struct pids		 cpu, rss;
 	struct timespec		 t0;
 	const char		*url = NULL, *challenge = NULL;
@@ -436,21 +475,26 @@ main(int argc, char *argv[])
 	size_t			 n = 100, nkeys = 16, i, k, nok = 0, nfail = 0;
 	size_t			 ndup = 0;
 	char			**serials = NULL;
-	char			 txid[SCEP_TXID_MAX + 1], keyid[65];
-	char			 name[128], why[300];
+	char			 why[300];
+	struct sc_http		 ref;
+	enum mode		 mode = M_POST;
 	int			 c = 8, use_get = 0, verbose = 0, lenient = 0;
 	int			 ch, ex = 1;
 
 	memset(&cpu, 0, sizeof(cpu));
 	memset(&rss, 0, sizeof(rss));
+	memset(&ref, 0, sizeof(ref));
 	while ((ch = getopt_long(argc, argv, "c:E:gk:Ln:S:T:u:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'A':
+			mode = M_CAPS;
+			break;
 		case 'C':
 			challenge = optarg;
 			break;
 		case 'c':
-			c = (int)number(optarg, 1, 1024);
+			c = (int)bench_number("scepbench", optarg, 1, 1024);
 			break;
 		case 'E':
 			if (!sc_cipher_arg(optarg, &cipher))
@@ -466,10 +510,10 @@ main(int argc, char *argv[])
 			lenient = 1;
 			break;
 		case 'k':
-			nkeys = (size_t)number(optarg, 1, 100000);
+			nkeys = (size_t)bench_number("scepbench", optarg, 1, 100000);
 			break;
 		case 'n':
-			n = (size_t)number(optarg, 1, 10000000);
+			n = (size_t)bench_number("scepbench", optarg, 1, 10000000);
 			break;
 		case 'P':
 			pids_add(&cpu, optarg);
@@ -482,7 +526,7 @@ main(int argc, char *argv[])
 				usage();
 			break;
 		case 'T':
-			timeout = number(optarg, 1, 3600000);
+			timeout = bench_number("scepbench", optarg, 1, 3600000);
 			break;
 		case 'u':
 			url = optarg;
@@ -494,8 +538,10 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc || url == NULL)
+	if (optind != argc || url == NULL || (use_get && mode == M_CAPS))
 		usage();
+	if (use_get)
+		mode = M_GET;
 	if (nkeys > n)
 		nkeys = n;
 	tck = sysconf(_SC_CLK_TCK);
@@ -506,12 +552,16 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	cl->echoed_nonce_ok = lenient;
-	printf("url %s\nn %zu c %d method %s cipher %s digest %s keys %zu\n",
-	    url, n, c, use_get ? "GET" : "POST", scep_cipher_name(cipher),
-	    scep_digest_name(digest), nkeys);
+	if (mode == M_CAPS)
+		printf("url %s\nn %zu c %d GetCACaps\n", url, n, c);
+	else
+		printf("url %s\nn %zu c %d method %s cipher %s digest %s "
+		    "keys %zu\n", url, n, c, use_get ? "GET" : "POST",
+		    scep_cipher_name(cipher), scep_digest_name(digest), nkeys);
 
 	/* The RSA budget, measured here and now. */
-	if (!rsa_speed(&priv_ms, &pub_ms)) {
+	if ((rsakey = sc_rsa_new(2048)) == NULL ||
+	    !bench_rsa_speed(rsakey, RSA_OPS, &priv_ms, &pub_ms)) {
 		fprintf(stderr, "scepbench: RSA speed test failed\n");
 		goto out;
 	}
@@ -521,54 +571,24 @@ main(int argc, char *argv[])
 	printf("RSA budget per enrolment = 3 priv + 3 pub = %.3f ms\n",
 	    budget);
 
-	if (!sc_getcaps(cl, &caps, NULL) || !sc_getca(cl, NULL)) {
+	if (!sc_getcaps(cl, &caps, &ref) || !sc_getca(cl, NULL)) {
 		fprintf(stderr, "scepbench: %s\n", cl->err);
 		goto out;
 	}
-	if (!use_get && (caps & (1U << SCEP_CAP_POSTPKIOPERATION)) == 0)
+	if (mode == M_POST &&
+	    (caps & (1U << SCEP_CAP_POSTPKIOPERATION)) == 0)
 		fprintf(stderr, "scepbench: warning: the server does not "
 		    "announce POSTPKIOperation\n");
 
 	/* The key pool, then N PKCSReqs, all before the clock. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
 	    (jobs = calloc(n, sizeof(*jobs))) == NULL ||
 	    (lat = calloc(n, sizeof(*lat))) == NULL ||
 	    (serials = calloc(n, sizeof(*serials))) == NULL)
 		goto out;
-	for (i = 0; i < nkeys; i++)
-		if ((keys[i] = sc_rsa_new(2048)) == NULL) {
-			fprintf(stderr, "scepbench: RSA key generation\n");
-			goto out;
-		}
-	printf("keygen %zu RSA-2048 keys %.3f s\n", nkeys, since(&t0));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < n; i++) {
-		/* Distinct subject and transactionID per request. */
-		snprintf(name, sizeof(name), "CN=scepbench-%d-%zu,O=scepbench",
-		    (int)getpid(), i);
-		if ((subj = sc_name_parse(name)) == NULL ||
-		    !sc_txid_from_key(keys[i % nkeys], keyid))
-			goto out;
-		snprintf(txid, sizeof(txid), "%s-%d-%zu", keyid,
-		    (int)getpid(), i);
-		memset(&e, 0, sizeof(e));
-		e.key = keys[i % nkeys];
-		e.subject = subj;
-		e.challenge = challenge;
-		e.txid = txid;
-		e.cipher = cipher;
-		e.digest = digest;
-		e.now = time(NULL);
-		if (!sc_txn_enroll(cl, &e, &jobs[i].txn)) {
-			fprintf(stderr, "scepbench: %s\n", cl->err);
-			goto out;
-		}
-		X509_NAME_free(subj);
-		subj = NULL;
-	}
-	printf("prebuilt %zu PKCSReq %.3f s (%zu bytes each)\n", n,
-	    since(&t0), jobs[0].txn.der.len);
+	if (mode != M_CAPS && !prebuild(cl, jobs, n, keys, nkeys, challenge,
+	    cipher, digest))
+		goto out;
 
 	/* The measured run. */
 	if (rss.n > 0)
@@ -576,7 +596,7 @@ main(int argc, char *argv[])
 	if (cpu.n > 0 && (cpu0 = pids_cpu(&cpu)) < 0)
 		fprintf(stderr, "scepbench: cannot read /proc/PID/stat\n");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!run(cl, jobs, n, c, use_get)) {
+	if (!run(cl, jobs, n, c, mode)) {
 		fprintf(stderr, "scepbench: curl multi failed\n");
 		goto out;
 	}
@@ -589,7 +609,8 @@ main(int argc, char *argv[])
 	/* Every reply, checked in full. */
 	for (i = 0; i < n; i++) {
 		lat[i] = jobs[i].ms;
-		if (verify(cl, &jobs[i], why, sizeof(why))) {
+		if (mode == M_CAPS ? verify_caps(&jobs[i], &ref, why,
+		    sizeof(why)) : verify(cl, &jobs[i], why, sizeof(why))) {
 			nok++;
 			continue;
 		}
@@ -611,6 +632,22 @@ main(int argc, char *argv[])
 		}
 
 	printf("--- summary\n");
+	if (mode == M_CAPS) {
+		printf("GetCACaps answers         %zu\n", nok);
+		printf("failures                  %zu\n", nfail);
+		printf("seconds                   %.3f\n", secs);
+		printf("requests/s                %.1f\n", (double)nok / secs);
+		printf("p50 ms                    %.2f\n",
+		    percentile(lat, n, 0.50));
+		printf("p99 ms                    %.2f\n",
+		    percentile(lat, n, 0.99));
+		if (cpu0 >= 0 && cpu1 >= 0)
+			printf("server CPU ms/request     %.3f (%zu processes)"
+			    "\n", (double)(cpu1 - cpu0) * 1000.0 /
+			    (double)tck / (double)n, cpu.n);
+		ex = nfail == 0 ? 0 : 1;
+		goto out;
+	}
 	printf("enrolments                %zu\n", nok);
 	printf("failures                  %zu\n", nfail);
 	printf("duplicate serials         %zu\n", ndup);
@@ -646,7 +683,8 @@ out:
 	}
 	for (i = 0; keys != NULL && i < nkeys; i++)
 		EVP_PKEY_free(keys[i]);
-	X509_NAME_free(subj);
+	sc_http_free(&ref);
+	EVP_PKEY_free(rsakey);
 	free(keys);
 	free(jobs);
 	free(lat);

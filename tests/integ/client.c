@@ -327,6 +327,14 @@ sc_http_post(struct sc_client *cl, const char *op, const uint8_t *body,
 	return perform(cl, op, res);
 }
 
+/* Prepare another easy handle for a GET of op; see client.h. */
+int
+sc_easy_get(struct sc_client *cl, CURL *easy, const char *op,
+    struct sc_http *sink)
+{
+	return easy_request(cl, easy, op, NULL, NULL, 0, 0, sink);
+}
+
 /*
  * Prepare another easy handle to send der as a PKIOperation; see
  * client.h.  The GET form carries standard base64, percent-encoded.

@@ -216,6 +216,9 @@ int		 sc_enroll(struct sc_client *, const struct sc_enroll *e,
 int		 sc_easy_pkiop(struct sc_client *, CURL *easy,
 		    const struct scep_buf *der, int use_get,
 		    struct sc_http *sink);
+/* The same for a GET of url?operation=op without a message. */
+int		 sc_easy_get(struct sc_client *, CURL *easy, const char *op,
+		    struct sc_http *sink);
 /* After a transfer of easy ended: fill sink's status and ctype. */
 void		 sc_easy_done(CURL *easy, struct sc_http *sink);
 

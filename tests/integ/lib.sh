@@ -216,8 +216,8 @@ http {
 EOF
 }
 
-# start_nginx_fcgi: spawn-fcgi with 2 scepd workers on a UNIX socket and
-# nginx in front; sets URL.
+# start_nginx_fcgi: spawn-fcgi with 2 scepd workers (FCGI_WORKERS) on a
+# UNIX socket and nginx in front; sets URL.
 start_nginx_fcgi() {
 	port=$(free_port 1)
 	sock=$T/scepd.sock
@@ -226,7 +226,7 @@ start_nginx_fcgi() {
 	# SPAWN_USER/SPAWN_GROUP: run the workers unprivileged.
 	touch "$T/scepd.log"
 	chmod 0666 "$T/scepd.log"
-	"$SPAWNFCGI" -s "$sock" -M 0666 -F 2 \
+	"$SPAWNFCGI" -s "$sock" -M 0666 -F "${FCGI_WORKERS:-2}" \
 	    ${SPAWN_USER:+-u "$SPAWN_USER"} ${SPAWN_GROUP:+-g "$SPAWN_GROUP"} \
 	    -- /bin/sh -c 'exec "$0" 2>>"$1"' "$SCEPD" "$T/scepd.log" \
 	    >"$T/spawn.out" 2>&1 || return 1
