@@ -45,12 +45,6 @@ ASN1_SEQUENCE(ISSUER_AND_SUBJECT) = {
 	ASN1_SIMPLE(ISSUER_AND_SUBJECT, subject, X509_NAME),
 } static_ASN1_SEQUENCE_END(ISSUER_AND_SUBJECT)
 
-/* See scep.h. */
-ASN1_SEQUENCE(SCEP_SPKI) = {
-	ASN1_SIMPLE(SCEP_SPKI, alg, X509_ALGOR),
-	ASN1_SIMPLE(SCEP_SPKI, key, ASN1_BIT_STRING),
-} ASN1_SEQUENCE_END(SCEP_SPKI)
-
 /*
  * PKCS#10 (RFC 2986 section 4) as OpenSSL's X509_REQ templates have it
  * (x_req.c: the attributes optional, the CertificationRequestInfo's

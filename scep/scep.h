@@ -164,17 +164,45 @@ struct scep_policy {
 struct scep_ctx;
 
 /*
- * A SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) read as its two
- * fields, as OpenSSL's internal X509_PUBKEY_INTERNAL has them: OpenSSL
- * 3.0 decodes every X509_PUBKEY it parses into a key, through a provider
- * decoder built for the call (~0.1 ms).  ASN1_item_d2i()/i2d() with
- * ASN1_ITEM_rptr(SCEP_SPKI).
+ * Templates that read without decoding a public key (asn1.c): OpenSSL
+ * 3.0 decodes every X509_PUBKEY it parses, alone or in an X509, through
+ * a provider decoder built for the call (~0.1 ms).  Use them with
+ * ASN1_item_d2i()/i2d()/free() and ASN1_ITEM_rptr(name).
+ *
+ * SCEP_SPKI: a SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) as its
+ * two fields, as OpenSSL's internal X509_PUBKEY_INTERNAL has them.
  */
 typedef struct {
 	X509_ALGOR		*alg;
 	ASN1_BIT_STRING		*key;
 } SCEP_SPKI;
 DECLARE_ASN1_ITEM(SCEP_SPKI)
+
+/*
+ * SCEP_CERT: a Certificate (RFC 5280 section 4.1) with its issuer Name,
+ * validity and extensions parsed, and its signature algorithm, subject
+ * and SubjectPublicKeyInfo left as they were encoded (a SEQUENCE in an
+ * ASN1_TYPE: tag, length and contents).
+ */
+typedef struct {
+	ASN1_INTEGER		*version;	/* NULL: v1 */
+	ASN1_INTEGER		*serial;
+	ASN1_TYPE		*sigalg;
+	X509_NAME		*issuer;
+	X509_VAL		*validity;
+	ASN1_TYPE		*subject;
+	ASN1_TYPE		*spki;
+	ASN1_BIT_STRING		*issuer_uid;
+	ASN1_BIT_STRING		*subject_uid;
+	STACK_OF(X509_EXTENSION) *exts;		/* NULL: none */
+} SCEP_TBS;
+typedef struct {
+	SCEP_TBS		*tbs;
+	ASN1_TYPE		*sigalg;
+	ASN1_BIT_STRING		*sig;
+} SCEP_CERT;
+DECLARE_ASN1_ITEM(SCEP_TBS)
+DECLARE_ASN1_ITEM(SCEP_CERT)
 
 /*
  * The PKCS#10 request (RFC 2986) of a PKCSReq or RenewalReq, its own

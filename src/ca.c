@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include <openssl/asn1.h>
-#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -664,6 +663,46 @@ ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32])
 		return 0;
 	rc = EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL) == 1;
 	OPENSSL_free(der);
+	return rc;
+}
+
+/* Whether ca issued the certificate der; see ca.h. */
+int
+ca_der_issued_by(X509 *ca, const uint8_t *der, size_t len)
+{
+	SCEP_CERT		*c = NULL;
+	AUTHORITY_KEYID		*akid = NULL;
+	const ASN1_OCTET_STRING	*skid;
+	const unsigned char	*p = der;
+	X509			*x = NULL;
+	int			 crit, rc = 0;
+
+	if (der == NULL || len == 0 || len > INT32_MAX)
+		goto out;
+	/* SCEP_CERT: without the decode d2i_X509() makes of the key. */
+	c = (SCEP_CERT *)ASN1_item_d2i(NULL, &p, (long)len,
+	    ASN1_ITEM_rptr(SCEP_CERT));
+	if (c == NULL || p != der + len ||
+	    X509_NAME_cmp(c->tbs->issuer, X509_get_subject_name(ca)) != 0)
+		goto out;
+	/* The usual case, decided by the key identifiers alone. */
+	skid = X509_get0_subject_key_id(ca);
+	akid = X509V3_get_d2i(c->tbs->exts, NID_authority_key_identifier,
+	    &crit, NULL);
+	if (skid != NULL && akid != NULL && akid->keyid != NULL &&
+	    akid->issuer == NULL && akid->serial == NULL) {
+		rc = ASN1_OCTET_STRING_cmp(akid->keyid, skid) == 0;
+		goto out;
+	}
+	/* Anything else as ca_cert_issued_by() decides it. */
+	p = der;
+	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL)
+		rc = ca_cert_issued_by(ca, x);
+out:
+	X509_free(x);
+	AUTHORITY_KEYID_free(akid);
+	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(SCEP_CERT));
+	ERR_clear_error();
 	return rc;
 }
 

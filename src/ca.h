@@ -215,5 +215,15 @@ int		 ca_pubkey_hash(X509_PUBKEY *pk, uint8_t md[32]);
  * CA's public key decides.  Returns 1 or 0.
  */
 int		 ca_cert_issued_by(X509 *ca, X509 *x);
+/*
+ * The same for the certificate DER der[0..len), exactly one, decided
+ * without decoding its public key when it can be: the issuer name
+ * equals the CA's subject and its authority key identifier holds only
+ * a keyIdentifier, which must equal the CA's subject key identifier.
+ * Otherwise (no identifier on either side, or an authorityCertIssuer)
+ * as ca_cert_issued_by().  Returns 1 or 0 (0 for DER that does not
+ * parse).
+ */
+int		 ca_der_issued_by(X509 *ca, const uint8_t *der, size_t len);
 
 #endif /* SRC_CA_H */

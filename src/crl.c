@@ -33,23 +33,6 @@ struct revlist {
 	int			 oom;
 };
 
-/* Whether the CA certificate ca issued the certificate DER der. */
-static int
-issued_by(X509 *ca, const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der;
-	X509			*x;
-	int			 rc;
-
-	if (len > LONG_MAX || (x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		ERR_clear_error();
-		return 0;
-	}
-	rc = ca_cert_issued_by(ca, x);
-	X509_free(x);
-	return rc;
-}
-
 /* store_revoked_list() callback: copy one revocation of l->ca. */
 static int
 collect(const struct store_revoked *r, void *arg)
@@ -58,7 +41,7 @@ collect(const struct store_revoked *r, void *arg)
 	void		*nv, *ns;
 	size_t		 ncap;
 
-	if (!issued_by(l->ca, r->der, r->der_len))
+	if (!ca_der_issued_by(l->ca, r->der, r->der_len))
 		return 1;
 	if (l->n == l->cap) {
 		ncap = l->cap ? l->cap * 2 : 64;

@@ -88,13 +88,13 @@
 #include <unistd.h>
 
 #include <openssl/asn1.h>
-#include <openssl/asn1t.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <lmdb.h>
 
+#include "scep/scep.h"
 #include "src/store.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -933,51 +933,6 @@ asn1time_epoch(const ASN1_TIME *t, int64_t *out)
 }
 
 /*
- * A certificate as the store reads it (RFC 5280 section 4.1): only the
- * fields it needs are decoded, the others are kept as ANY.  d2i_X509()
- * would decode the public key through the provider decoders and cache
- * the extensions, about 150 us per certificate on OpenSSL 3.0, most of
- * the cost of a bulk load; this template takes a few microseconds.
- */
-typedef struct {
-	ASN1_INTEGER	*version;
-	ASN1_INTEGER	*serial;
-	ASN1_TYPE	*sigalg;
-	ASN1_TYPE	*issuer;
-	X509_VAL	*validity;
-	ASN1_TYPE	*subject;
-	ASN1_TYPE	*spki;
-	ASN1_BIT_STRING	*issuer_uid;
-	ASN1_BIT_STRING	*subject_uid;
-	ASN1_TYPE	*exts;
-} STORE_TBS;
-
-typedef struct {
-	STORE_TBS	*tbs;
-	ASN1_TYPE	*sigalg;
-	ASN1_BIT_STRING	*sig;
-} STORE_CERT;
-
-ASN1_SEQUENCE(STORE_TBS) = {
-	ASN1_EXP_OPT(STORE_TBS, version, ASN1_INTEGER, 0),
-	ASN1_SIMPLE(STORE_TBS, serial, ASN1_INTEGER),
-	ASN1_SIMPLE(STORE_TBS, sigalg, ASN1_ANY),
-	ASN1_SIMPLE(STORE_TBS, issuer, ASN1_ANY),
-	ASN1_SIMPLE(STORE_TBS, validity, X509_VAL),
-	ASN1_SIMPLE(STORE_TBS, subject, ASN1_ANY),
-	ASN1_SIMPLE(STORE_TBS, spki, ASN1_ANY),
-	ASN1_IMP_OPT(STORE_TBS, issuer_uid, ASN1_BIT_STRING, 1),
-	ASN1_IMP_OPT(STORE_TBS, subject_uid, ASN1_BIT_STRING, 2),
-	ASN1_EXP_OPT(STORE_TBS, exts, ASN1_ANY, 3),
-} static_ASN1_SEQUENCE_END(STORE_TBS)
-
-ASN1_SEQUENCE(STORE_CERT) = {
-	ASN1_SIMPLE(STORE_CERT, tbs, STORE_TBS),
-	ASN1_SIMPLE(STORE_CERT, sigalg, ASN1_ANY),
-	ASN1_SIMPLE(STORE_CERT, sig, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END(STORE_CERT)
-
-/*
  * The whole encoding of an ANY that must be a SEQUENCE (for
  * V_ASN1_SEQUENCE an ASN1_TYPE holds tag, length and contents).
  */
@@ -995,16 +950,19 @@ any_seq(const ASN1_TYPE *t, const uint8_t **p, size_t *len)
 
 /*
  * Parse der (exactly one certificate, no trailing bytes) and derive its
- * serial, fingerprint, key and subject hashes and validity.  The
- * signature is not checked: certificates come from our own CA.  Returns
+ * serial, fingerprint, key and subject hashes and validity.  Read with
+ * SCEP_CERT (scep.h), a few microseconds: d2i_X509() would decode the
+ * public key and cache the extensions, about 150 us per certificate on
+ * OpenSSL 3.0, most of the cost of a bulk load.  The signature is not
+ * checked: certificates come from our own CA.  Returns
  * STORE_OK, STORE_INVAL (not a usable certificate) or STORE_ERROR.
  */
 static enum store_rc
 cert_prepare(struct store *st, const uint8_t *der, size_t der_len,
     struct certprep *cp)
 {
-	STORE_CERT		*c = NULL;
-	const STORE_TBS		*tbs;
+	SCEP_CERT		*c = NULL;
+	const SCEP_TBS		*tbs;
 	const unsigned char	*p = der;
 	const uint8_t		*s, *subj, *spki;
 	size_t			 slen, subj_len, spki_len;
@@ -1016,8 +974,8 @@ cert_prepare(struct store *st, const uint8_t *der, size_t der_len,
 		seterr(st, "no certificate");
 		goto out;
 	}
-	c = (STORE_CERT *)ASN1_item_d2i(NULL, &p, (long)der_len,
-	    ASN1_ITEM_rptr(STORE_CERT));
+	c = (SCEP_CERT *)ASN1_item_d2i(NULL, &p, (long)der_len,
+	    ASN1_ITEM_rptr(SCEP_CERT));
 	if (c == NULL || p != der + der_len) {
 		seterr(st, "certificate DER does not parse");
 		goto out;
@@ -1028,7 +986,6 @@ cert_prepare(struct store *st, const uint8_t *der, size_t der_len,
 	if (version < 0 || version > 2 ||
 	    !any_seq(tbs->subject, &subj, &subj_len) ||
 	    !any_seq(tbs->spki, &spki, &spki_len) ||
-	    !any_seq(tbs->issuer, &s, &slen) ||
 	    !any_seq(tbs->sigalg, &s, &slen) ||
 	    !any_seq(c->sigalg, &s, &slen)) {
 		seterr(st, "certificate fields malformed");
@@ -1059,7 +1016,7 @@ cert_prepare(struct store *st, const uint8_t *der, size_t der_len,
 	}
 	rc = STORE_OK;
 out:
-	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(STORE_CERT));
+	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(SCEP_CERT));
 	return rc;
 }
 

@@ -362,6 +362,119 @@ START_TEST(issue_from_spki)
 }
 END_TEST
 
+/* x's DER (OPENSSL_free), its length in *len. */
+static unsigned char *
+der_of(X509 *x, size_t *len)
+{
+	unsigned char	*der = NULL;
+	int		 n;
+
+	n = i2d_X509(x, &der);
+	ck_assert_int_gt(n, 0);
+	*len = (size_t)n;
+	return der;
+}
+
+/*
+ * ca_der_issued_by() against ca_cert_issued_by(): two CAs with one
+ * subject (a rollover), a certificate with key identifiers from each
+ * (decided by them), one without (decided by the signature), one of
+ * another issuer name, and DER that is not one certificate.
+ */
+START_TEST(der_issued_by)
+{
+	struct signer	*ca[2];
+	X509		*cert[2], *bare, *other, *ocert, *x;
+	EVP_PKEY	*key, *okey, *cakey;
+	X509_NAME	*n;
+	ASN1_INTEGER	*serial;
+	struct ca_issue	 p;
+	unsigned char	*der, *junk;
+	size_t		 len;
+	int		 i, j;
+
+	ca[0] = new_ca(CA_KEY_RSA, 0);
+	ca[1] = new_ca(CA_KEY_P256, 0);
+	ck_assert_int_eq(X509_NAME_cmp(X509_get_subject_name(
+	    signer_get0_cert(ca[0])), X509_get_subject_name(
+	    signer_get0_cert(ca[1]))), 0);
+	key = ca_key_new(CA_KEY_P256, 0);
+	okey = ca_key_new(CA_KEY_P256, 0);
+	n = tu_name("CN=issued");
+	serial = ASN1_INTEGER_new();
+	ck_assert_int_eq(ca_serial_new(serial), 1);
+	memset(&p, 0, sizeof(p));
+	p.subject = n;
+	p.pubkey = key;
+	p.profile = CONF_PROFILE_CLIENT;
+	p.now = TEST_NOW;
+	p.validity = 86400;
+	for (i = 0; i < 2; i++) {
+		cert[i] = ca_issue(ca[i], &p, serial);
+		ck_assert_ptr_nonnull(cert[i]);
+		ck_assert_ptr_nonnull(X509_get0_authority_key_id(cert[i]));
+	}
+	/* No extensions at all: the signature decides (new_ca()'s key). */
+	cakey = tu_rsa_key(2048);
+	bare = tu_issue(key, "CN=bare", signer_get0_cert(ca[0]), cakey, 7,
+	    TEST_NOW, 1);
+	ck_assert_ptr_null(X509_get0_authority_key_id(bare));
+	/* Another issuer name altogether. */
+	other = tu_issue(okey, "CN=Other CA", NULL, okey, 1, TEST_NOW, 1);
+	ocert = tu_issue(key, "CN=o", other, okey, 8, TEST_NOW, 1);
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			der = der_of(cert[j], &len);
+			ck_assert_int_eq(ca_der_issued_by(signer_get0_cert(
+			    ca[i]), der, len), i == j);
+			ck_assert_int_eq(ca_cert_issued_by(signer_get0_cert(
+			    ca[i]), cert[j]), i == j);
+			OPENSSL_free(der);
+		}
+		der = der_of(bare, &len);
+		ck_assert_int_eq(ca_der_issued_by(signer_get0_cert(ca[i]), der,
+		    len), i == 0);
+		OPENSSL_free(der);
+		der = der_of(ocert, &len);
+		ck_assert_int_eq(ca_der_issued_by(signer_get0_cert(ca[i]), der,
+		    len), 0);
+		ck_assert_int_eq(ca_der_issued_by(other, der, len), 1);
+		OPENSSL_free(der);
+	}
+
+	/* Truncated, a trailing byte, garbage, nothing. */
+	der = der_of(cert[0], &len);
+	x = signer_get0_cert(ca[0]);
+	ck_assert_int_eq(ca_der_issued_by(x, der, len - 1), 0);
+	junk = OPENSSL_malloc(len + 1);
+	ck_assert_ptr_nonnull(junk);
+	memcpy(junk, der, len);
+	junk[len] = 0;
+	ck_assert_int_eq(ca_der_issued_by(x, junk, len + 1), 0);
+	memset(junk, 0x30, len);
+	ck_assert_int_eq(ca_der_issued_by(x, junk, len), 0);
+	ck_assert_int_eq(ca_der_issued_by(x, der, 0), 0);
+	ck_assert_int_eq(ca_der_issued_by(x, NULL, 0), 0);
+	ck_assert_int_eq(ERR_peek_error(), 0);
+	OPENSSL_free(junk);
+	OPENSSL_free(der);
+
+	for (i = 0; i < 2; i++) {
+		X509_free(cert[i]);
+		signer_free(ca[i]);
+	}
+	X509_free(bare);
+	X509_free(other);
+	X509_free(ocert);
+	X509_NAME_free(n);
+	ASN1_INTEGER_free(serial);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(okey);
+	EVP_PKEY_free(cakey);
+}
+END_TEST
+
 START_TEST(serials_distinct)
 {
 	ASN1_INTEGER	*a, *b;
@@ -515,6 +628,7 @@ issue_suite(void)
 	tcase_add_test(tc, issue_capped_at_ca_expiry);
 	tcase_add_loop_test(tc, issue_from_spki, 0, 2);
 	tcase_add_test(tc, serials_distinct);
+	tcase_add_test(tc, der_issued_by);
 	tcase_add_test(tc, crl_signed_and_numbered);
 	tcase_add_test(tc, crl_ca_by_id);
 	suite_add_tcase(s, tc);
