@@ -11,7 +11,10 @@
  *  - scep_content_parse() as the decrypted content of each message type
  *    (PKCS#10, IssuerAndSubject, IssuerAndSerialNumber, certs-only
  *    SignedData): the inner layers, which a fuzzer cannot reach through
- *    a signature and an RSA envelope;
+ *    a signature and an RSA envelope; the PKCS#10 twice, without a
+ *    signer certificate and with one for the key of the corpus's
+ *    apple-pkcsreq-post request (its CSR's key is then the signer's,
+ *    not decoded again: csr.c);
  *  - scep_message_decode(), as the text of a GET "message=" value;
  *  - scep_caps_parse(), as a GetCACaps body;
  *  - the front end's request-URI parsing (cgi-bin/http.c): the route
@@ -47,12 +50,13 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static struct scep_ctx		*ctx;
 static X509			*ra;
 static EVP_PKEY			*ra_key;
+static X509			*csr_signer;
 static struct scep_limits	 lim;
 static struct scep_policy	 pol;
 
-/* Read one PEM object of the corpus PKI; exits on failure (set-up). */
+/* Open a PEM file of the corpus (corpus/rel); exits on failure (set-up). */
 static BIO *
-pki_open(const char *name)
+corpus_open(const char *rel)
 {
 	const char	*dir;
 	char		 path[4096];
@@ -61,7 +65,7 @@ pki_open(const char *name)
 
 	if ((dir = getenv("SCEP_TESTDATA")) == NULL || *dir == '\0')
 		dir = "tests/data";
-	n = snprintf(path, sizeof(path), "%s/corpus/pki/%s", dir, name);
+	n = snprintf(path, sizeof(path), "%s/corpus/%s", dir, rel);
 	if (n < 0 || (size_t)n >= sizeof(path) ||
 	    (b = BIO_new_file(path, "r")) == NULL) {
 		fprintf(stderr, "fuzz_parse: cannot open %s "
@@ -74,7 +78,9 @@ pki_open(const char *name)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	BIO	*b;
+	BIO		*b;
+	EVP_PKEY	*key;
+	X509_NAME	*name;
 
 	(void)argc;
 	(void)argv;
@@ -89,16 +95,30 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_parse: scep_ctx_new failed\n");
 		exit(1);
 	}
-	b = pki_open("ra.crt");
+	b = corpus_open("pki/ra.crt");
 	ra = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	BIO_free(b);
-	b = pki_open("ra.key");
+	b = corpus_open("pki/ra.key");
 	ra_key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	BIO_free(b);
 	if (ra == NULL || ra_key == NULL) {
 		fprintf(stderr, "fuzz_parse: cannot read the RA\n");
 		exit(1);
 	}
+	/* A signer for the key of a corpus CSR (a fixed time: 2026-01-01). */
+	b = corpus_open("client-keys/apple-pkcsreq-post.key");
+	key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (key == NULL || (name = X509_NAME_new()) == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"fuzz", -1, -1, 0) ||
+	    (csr_signer = scep_selfsigned_new(ctx, key, name, 1767225600,
+	    1)) == NULL) {
+		fprintf(stderr, "fuzz_parse: cannot make the CSR signer\n");
+		exit(1);
+	}
+	X509_NAME_free(name);
+	EVP_PKEY_free(key);
 	scep_limits_default(&lim);
 	pol.ciphers = (1u << SCEP_CIPHER__MAX) - 1;
 	pol.digests = (1u << SCEP_DIGEST__MAX) - 1;
@@ -106,15 +126,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The input as the decrypted content of a message of type t. */
+/*
+ * The input as the decrypted content of a message of type t, signed by
+ * signer (or none).
+ */
 static void
-fuzz_content(enum scep_msgtype t, int status, const uint8_t *data,
-    size_t size)
+fuzz_content(enum scep_msgtype t, int status, X509 *signer,
+    const uint8_t *data, size_t size)
 {
 	struct scep_msg	*msg;
 
 	if ((msg = OPENSSL_zalloc(sizeof(*msg))) == NULL)
 		return;
+	if (signer != NULL && X509_up_ref(signer))
+		msg->signer = signer;
 	msg->type = t;
 	msg->has_type = 1;
 	if (status) {
@@ -188,10 +213,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scep_msg_free(msg);
 
 	/* The inner layers, directly. */
-	fuzz_content(SCEP_MSG_PKCSREQ, 0, data, size);
-	fuzz_content(SCEP_MSG_CERTPOLL, 0, data, size);
-	fuzz_content(SCEP_MSG_GETCERT, 0, data, size);
-	fuzz_content(SCEP_MSG_CERTREP, 1, data, size);
+	fuzz_content(SCEP_MSG_PKCSREQ, 0, NULL, data, size);
+	fuzz_content(SCEP_MSG_PKCSREQ, 0, csr_signer, data, size);
+	fuzz_content(SCEP_MSG_CERTPOLL, 0, NULL, data, size);
+	fuzz_content(SCEP_MSG_GETCERT, 0, NULL, data, size);
+	fuzz_content(SCEP_MSG_CERTREP, 1, NULL, data, size);
 
 	/* GET message= text and a GetCACaps body. */
 	if (scep_message_decode((const char *)data, size, lim.max_msg,
