@@ -79,14 +79,14 @@ ASN1_SEQUENCE(P10_REQ) = {
 } static_ASN1_SEQUENCE_END(P10_REQ)
 
 /*
- * The challengePassword among a CSR's attrs (RFC 2985 section 5.4.1), if
- * any.  At
- * most one such attribute with exactly one value of a string type,
- * taken as the bytes it holds whatever the type (INTEROP.md 6.4:
- * certmonger puts characters outside the PrintableString alphabet into
- * a PrintableString); no NUL, at most 255 bytes.  Returns 1 with *pw
- * (OPENSSL_malloc'd, free with OPENSSL_clear_free()) and *len set, or
- * *pw NULL when there is none; 0 on a malformed one.
+ * The challengePassword among a CSR's attrs (RFC 2985 section 5.4.1),
+ * if any.  At most one such attribute with exactly one value of a
+ * string type, taken as the bytes it holds whatever the type
+ * (INTEROP.md 6.4: certmonger puts characters outside the
+ * PrintableString alphabet into a PrintableString); no NUL, at most 255
+ * bytes.  Returns 1 with *pw (OPENSSL_malloc'd, free with
+ * OPENSSL_clear_free()) and *len set, or *pw NULL when there is none;
+ * 0 on a malformed one.
  */
 static int
 challenge_get(const STACK_OF(X509_ATTRIBUTE) *attrs, uint8_t **pw,

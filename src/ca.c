@@ -307,9 +307,9 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *val)
  * encoder and decoder on every call (~0.1 ms each, a tenth of an
  * enrolment's CPU) for the same DER.  Exactly one SPKI, an RSA
  * (rsaEncryption, NULL parameters) or EC (id-ecPublicKey, named curve)
- * key, no unused bits.  *is_rsa says which.  The key itself is not decoded: callers pass a key that was
- * decoded and checked when its CSR was verified (the stored request).
- * Returns 1 or 0.
+ * key, no unused bits.  *is_rsa says which.  The key itself is not
+ * decoded: callers pass a key that was decoded and checked when its CSR
+ * was verified (the stored request).  Returns 1 or 0.
  */
 static int
 set_spki(X509 *x, const uint8_t *der, size_t der_len, int *is_rsa)

@@ -116,7 +116,8 @@ pids_add(struct pids *p, const char *s)
 			    MAX_PIDS);
 			exit(1);
 		}
-		p->pid[p->n++] = (pid_t)bench_number("scepbench", s, 1, INT_MAX);
+		p->pid[p->n++] = (pid_t)bench_number("scepbench", s, 1,
+		    INT_MAX);
 		s += strspn(s, "0123456789");
 	}
 }
@@ -510,10 +511,12 @@ main(int argc, char *argv[])
 			lenient = 1;
 			break;
 		case 'k':
-			nkeys = (size_t)bench_number("scepbench", optarg, 1, 100000);
+			nkeys = (size_t)bench_number("scepbench", optarg, 1,
+			    100000);
 			break;
 		case 'n':
-			n = (size_t)bench_number("scepbench", optarg, 1, 10000000);
+			n = (size_t)bench_number("scepbench", optarg, 1,
+			    10000000);
 			break;
 		case 'P':
 			pids_add(&cpu, optarg);
