@@ -605,6 +605,49 @@ START_TEST(test_nonce)
 }
 END_TEST
 
+/*
+ * Expiry across write transactions (EXPIRE_PER_TXN, 10,000 a
+ * transaction in store.c): 10,001 old nonces go in two, the newer ones
+ * stay, and a second run finds nothing.
+ */
+START_TEST(test_nonce_expire_batches)
+{
+	struct store_req	 r;
+	char			 txid[32];
+	uint8_t			 nonce[16];
+	size_t			 i, removed;
+	const size_t		 nold = 10001, nnew = 5;
+
+	memset(nonce, 0, sizeof(nonce));
+	for (i = 0; i < nold + nnew; i++) {
+		snprintf(txid, sizeof(txid), "tx-%zu", i);
+		mkreq(&r, "acme", txid, 0x01, STORE_REQ_REJECTED);
+		/* Old ones spread over 1000 s, each second many times. */
+		r.created = i < nold ? NOW - 2000 + (time_t)(i % 1000) : NOW;
+		memcpy(nonce, &i, sizeof(i));
+		memcpy(r.nonce, nonce, sizeof(nonce));
+		r.nonce_len = sizeof(nonce);
+		ck_assert_int_eq(store_req_insert(g_st, &r, 0, NULL),
+		    STORE_OK);
+	}
+	ck_assert_int_eq(store_nonce_expire(g_st, NOW, 50, &removed),
+	    STORE_OK);
+	ck_assert_uint_eq(removed, nold);
+	for (i = 0; i < nold + nnew; i += (i < nold ? 997 : 1)) {
+		snprintf(txid, sizeof(txid), "tx-%zu", i);
+		mkreq(&r, "acme", txid, 0x01, STORE_REQ_REJECTED);
+		memset(nonce, 0, sizeof(nonce));
+		memcpy(nonce, &i, sizeof(i));
+		ck_assert_int_eq(store_nonce_seen(g_st, &r.key, nonce,
+		    sizeof(nonce), NULL), i < nold ? STORE_NOTFOUND :
+		    STORE_EXISTS);
+	}
+	ck_assert_int_eq(store_nonce_expire(g_st, NOW, 50, &removed),
+	    STORE_OK);
+	ck_assert_uint_eq(removed, 0);
+}
+END_TEST
+
 START_TEST(test_pending_expire)
 {
 	struct store_req	 r, *got = NULL;
@@ -2030,6 +2073,7 @@ store_suite(void)
 	tcase_add_test(tc, test_revoke_list);
 	tcase_add_test(tc, test_crl_numbers);
 	tcase_add_test(tc, test_nonce);
+	tcase_add_test(tc, test_nonce_expire_batches);
 	tcase_add_test(tc, test_pending_expire);
 	tcase_add_test(tc, test_req_reject_deliver);
 	tcase_add_test(tc, test_req_retire);
