@@ -298,7 +298,7 @@ scep_selfsigned_new(const struct scep_ctx *ctx, EVP_PKEY *key,
 	if (!X509_set_subject_name(x, subject) ||
 	    !X509_set_issuer_name(x, subject))
 		goto out;
-	/* Validity from the injected time (STYLE.md B2: no clock here). */
+	/* Validity from the caller's now (STYLE.md B2: no clock here). */
 	if (X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &now) == NULL)
 		goto out;
 	if (X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &now) == NULL)

@@ -382,63 +382,19 @@ out:
 }
 
 /*
- * Parse a subject in the form of openssl req -subj: "/CN=x/O=y", with
- * '\' escaping the next character; the leading '/' may be left out.
- * Returns a new name (X509_NAME_free()) or NULL after a message.
+ * A subject in the form of openssl req -subj, read by dn_parse()
+ * (text.c).  Returns a new name (X509_NAME_free()) or NULL after a
+ * message on stderr.
  */
 X509_NAME *
 parse_dn(const char *s)
 {
-	X509_NAME	*n = NULL, *rc = NULL;
-	char		*buf = NULL, *field, *val, *w;
-	const char	*p;
+	X509_NAME	*n;
+	char		 err[256];
 
-	if ((n = X509_NAME_new()) == NULL ||
-	    (buf = malloc(strlen(s) + 1)) == NULL) {
-		warnx("out of memory");
-		goto out;
-	}
-	p = (*s == '/') ? s + 1 : s;
-	while (*p != '\0') {
-		/* One "field=value" up to the next unescaped '/'. */
-		w = buf;
-		while (*p != '\0' && *p != '/') {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				warnx("subject: control character");
-				goto out;
-			}
-			*w++ = *p++;
-		}
-		*w = '\0';
-		if (*p == '/')
-			p++;
-		field = buf;
-		if ((val = strchr(buf, '=')) == NULL || val == field ||
-		    val[1] == '\0') {
-			warnx("subject: expected /FIELD=value, got '%s'", buf);
-			goto out;
-		}
-		*val++ = '\0';
-		if (!X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8,
-		    (const unsigned char *)val, -1, -1, 0)) {
-			warnx("subject: bad field '%s' or value too long",
-			    field);
-			goto out;
-		}
-	}
-	if (X509_NAME_entry_count(n) == 0) {
-		warnx("subject: empty");
-		goto out;
-	}
-	rc = n;
-	n = NULL;
-out:
-	X509_NAME_free(n);
-	free(buf);
-	ERR_clear_error();
-	return rc;
+	if ((n = dn_parse(s, err, sizeof(err))) == NULL)
+		warnx("%s", err);
+	return n;
 }
 
 /* "RSA 2048", "EC P-256" for a key. */

@@ -321,6 +321,9 @@ int		 log_escape(const char *in, size_t inlen, char *out,
  * scepadm(8) prints it and a webhook receives it as "_id":
  * TENANT:TXIDHEX:KEYHEX, KEYHEX being the first REQID_KEYHEX_MIN hex
  * digits of the requester key's SHA-256 (truncated to bufsz).
+ * dn_parse: a subject in the form of openssl req -subj ("/CN=a/O=b",
+ * '\' escapes the next character, the leading '/' optional, values
+ * UTF-8): a new name (X509_NAME_free()), or NULL with a message in err.
  */
 struct store_reqkey;
 #define REQID_KEYHEX_MIN	16
@@ -328,5 +331,6 @@ void		 hex_lower(const uint8_t *p, size_t len, char *out);
 void		 hex_upper(const uint8_t *p, size_t len, char *out);
 void		 reqid_text(const struct store_reqkey *k, char *buf,
 		    size_t bufsz);
+X509_NAME	*dn_parse(const char *s, char *err, size_t errsz);
 
 #endif /* SRC_EXTERN_H */

@@ -162,69 +162,28 @@ otp_hmac(const struct tenant *t, const uint8_t *pw, size_t len,
 }
 
 /*
- * A subject in the form of openssl req -subj ("/CN=a/O=b", '\' escapes
- * the next character, the leading '/' optional) as Name DER.  Returns
- * 1 with *der (OPENSSL_free()) and *len, or 0 with a message in err.
+ * A subject in the form of openssl req -subj (dn_parse(), text.c) as
+ * Name DER.  Returns 1 with *der (OPENSSL_free()) and *len, or 0 with a
+ * message in err.
  */
 static int
 subject_der(const char *s, unsigned char **der, size_t *len, char *err,
     size_t errsz)
 {
-	X509_NAME	*n = NULL;
-	char		*buf = NULL, *w, *val;
-	const char	*p;
-	int		 l, rc = 0;
+	X509_NAME	*n;
+	int		 l;
 
 	*der = NULL;
-	if ((n = X509_NAME_new()) == NULL ||
-	    (buf = malloc(strlen(s) + 1)) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		goto out;
-	}
-	p = (*s == '/') ? s + 1 : s;
-	while (*p != '\0') {
-		/* One "field=value" up to the next unescaped '/'. */
-		w = buf;
-		while (*p != '\0' && *p != '/') {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				snprintf(err, errsz, "subject: control "
-				    "character");
-				goto out;
-			}
-			*w++ = *p++;
-		}
-		*w = '\0';
-		if (*p == '/')
-			p++;
-		if ((val = strchr(buf, '=')) == NULL || val == buf ||
-		    val[1] == '\0') {
-			snprintf(err, errsz, "subject: expected /FIELD=value");
-			goto out;
-		}
-		*val++ = '\0';
-		if (!X509_NAME_add_entry_by_txt(n, buf, MBSTRING_UTF8,
-		    (const unsigned char *)val, -1, -1, 0)) {
-			snprintf(err, errsz, "subject: bad field '%s' or "
-			    "value too long", buf);
-			goto out;
-		}
-	}
-	if (X509_NAME_entry_count(n) == 0) {
-		snprintf(err, errsz, "subject: empty");
-		goto out;
-	}
-	if ((l = i2d_X509_NAME(n, der)) <= 0) {
+	if ((n = dn_parse(s, err, errsz)) == NULL)
+		return 0;
+	l = i2d_X509_NAME(n, der);
+	X509_NAME_free(n);
+	if (l <= 0) {
 		snprintf(err, errsz, "subject: cannot encode");
-		goto out;
+		return 0;
 	}
 	*len = (size_t)l;
-	rc = 1;
-out:
-	X509_NAME_free(n);
-	free(buf);
-	return rc;
+	return 1;
 }
 
 /*
